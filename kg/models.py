@@ -1,0 +1,116 @@
+"""Frozen records passed between the pipeline stages (no spaCy, no rdflib in here).
+
+text -> Document (ingest) -> Extraction (extract) -> Resolved (resolve) -> graph (rdf)
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+ACTOR_KINDS = ("Person", "Organization", "Country", "Group")
+MEETING_STATUSES = ("planned", "occurred", "cancelled")
+MEETING_MODES = ("in person", "phone", "video")
+# Ordered: a later status supersedes an earlier one when mentions of one ceasefire disagree.
+CEASEFIRE_STATUSES = ("proposed", "under negotiation", "agreed", "in force", "violated", "collapsed")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source article: the text that every offset counts in, and its metadata."""
+
+    id: str
+    text: str
+    title: str | None = None
+    published: dt.date | None = None
+    source: str | None = None  # URL, when known
+    path: str | None = None  # the file it was read from
+    text_is_source: bool = True  # False when `text` is not the file's own text (HTML, JSONL)
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Span:
+    """An exact span of a document: ``doc.text[begin:end] == text``."""
+
+    doc_id: str
+    begin: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An actor as one document sees it: every surface form that refers to it there."""
+
+    key: str  # stable within the document; "country:ISR", "person:antony blinken", ...
+    label: str  # canonical name
+    kind: str  # one of ACTOR_KINDS
+    names: tuple[str, ...] = ()  # other surface forms seen ("Blinken", "the head of US diplomacy")
+    described: bool = False  # named only by a description ("a senior official"): not merged across documents
+
+
+@dataclass(frozen=True)
+class Place:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DateRef:
+    """A date as written, and the day it resolves to when the text and publication date allow."""
+
+    text: str
+    value: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Role:
+    holder: str  # Actor.key
+    title: str
+    affiliation: str | None  # Actor.key
+    evidence: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Meeting:
+    kind: str  # call, visit, trip, talks, meeting, summit
+    participants: tuple[str, ...]  # Actor.key
+    status: str | None
+    mode: str | None
+    location: str | None  # Actor.key of a Country, or Place.key
+    date: DateRef | None
+    evidence: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Statement:
+    speaker: str  # Actor.key
+    text: str  # the quote when direct, else the reported content
+    quote: bool
+    about: tuple[str, ...]  # keys of actors, or "event:<n>" references resolved later
+    date: DateRef | None
+    evidence: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Ceasefire:
+    parties: tuple[str, ...]
+    mediators: tuple[str, ...]
+    status: str | None
+    date: DateRef | None
+    evidence: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Everything read from one document."""
+
+    document: Document
+    actors: tuple[Actor, ...] = ()
+    places: tuple[Place, ...] = ()
+    roles: tuple[Role, ...] = ()
+    meetings: tuple[Meeting, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    ceasefires: tuple[Ceasefire, ...] = ()
+    warnings: tuple[str, ...] = ()
+    mentions: tuple[tuple[str, Span], ...] = field(default=())  # (Actor.key, span) for every actor mention

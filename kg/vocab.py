@@ -1,0 +1,130 @@
+"""The ontology's terms as namespace objects: a misspelt term is an error, not a new IRI."""
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace, URIRef
+
+ONTOLOGY_IRI = "https://w3id.org/kg-news/ontology"
+DATA_BASE = "https://w3id.org/kg-news/id/"
+
+
+class KG(DefinedNamespace):
+    """kg's own terms (``ontology/kg.ttl`` defines each of them)."""
+
+    _fail = True
+    _NS = Namespace(ONTOLOGY_IRI + "#")
+
+    # classes
+    Actor: URIRef
+    Person: URIRef
+    Organization: URIRef
+    Country: URIRef
+    Group: URIRef
+    Role: URIRef
+    Meeting: URIRef
+    Statement: URIRef
+    Ceasefire: URIRef
+    Document: URIRef
+    TextSpan: URIRef
+    Place: URIRef
+    Event: URIRef
+    MeetingStatus: URIRef
+    MeetingMode: URIRef
+    CeasefireStatus: URIRef
+    # concept schemes
+    MeetingStatusScheme: URIRef
+    MeetingModeScheme: URIRef
+    CeasefireStatusScheme: URIRef
+    # concepts (labels: planned, occurred, cancelled, in person, phone, video,
+    # proposed, under negotiation, agreed, in force, violated, collapsed)
+    planned: URIRef
+    occurred: URIRef
+    cancelled: URIRef
+    inPerson: URIRef
+    phone: URIRef
+    video: URIRef
+    proposed: URIRef
+    underNegotiation: URIRef
+    agreed: URIRef
+    inForce: URIRef
+    violated: URIRef
+    collapsed: URIRef
+    # object properties
+    holder: URIRef
+    affiliation: URIRef
+    participant: URIRef
+    location: URIRef
+    mode: URIRef
+    status: URIRef
+    speaker: URIRef
+    about: URIRef
+    party: URIRef
+    mediator: URIRef
+    evidence: URIRef
+    document: URIRef
+    mentionedIn: URIRef
+    # datatype properties
+    title: URIRef
+    date: URIRef
+    dateText: URIRef
+    text: URIRef
+    meetingKind: URIRef
+    isQuote: URIRef
+    sentenceIndex: URIRef
+
+
+class NIF(DefinedNamespace):
+    """The NIF 2.0 Core terms kg uses for text spans."""
+
+    _fail = True
+    _NS = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
+
+    String: URIRef
+    Context: URIRef
+    isString: URIRef
+    beginIndex: URIRef
+    endIndex: URIRef
+    anchorOf: URIRef
+    referenceContext: URIRef
+
+
+class SEM(DefinedNamespace):
+    """The Simple Event Model terms kg aligns with."""
+
+    _fail = True
+    _NS = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
+
+    Event: URIRef
+    Actor: URIRef
+    Place: URIRef
+    hasActor: URIRef
+    hasPlace: URIRef
+    hasTimeStamp: URIRef
+
+
+ORG = Namespace("http://www.w3.org/ns/org#")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+SCHEMA = Namespace("https://schema.org/")
+OA = Namespace("http://www.w3.org/ns/oa#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+KGD = Namespace(DATA_BASE)
+
+PREFIXES = {
+    "kg": KG._NS, "kgd": KGD, "nif": NIF._NS, "sem": SEM._NS, "org": ORG, "foaf": FOAF,
+    "schema": SCHEMA, "prov": PROV, "skos": SKOS, "dcterms": DCTERMS, "rdfs": RDFS,
+    "rdf": RDF, "owl": OWL, "xsd": XSD, "oa": OA,
+}
+
+ACTOR_CLASSES = {"Person": KG.Person, "Organization": KG.Organization, "Country": KG.Country, "Group": KG.Group}
+MEETING_STATUS = {"planned": KG.planned, "occurred": KG.occurred, "cancelled": KG.cancelled}
+MEETING_MODE = {"in person": KG.inPerson, "phone": KG.phone, "video": KG.video}
+CEASEFIRE_STATUS = {
+    "proposed": KG.proposed, "under negotiation": KG.underNegotiation, "agreed": KG.agreed,
+    "in force": KG.inForce, "violated": KG.violated, "collapsed": KG.collapsed,
+}
+
+
+def bind_prefixes(graph) -> None:
+    """Give a graph (rdflib Graph or Dataset) kg's prefixes, for readable exports."""
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True, replace=True)
