@@ -1,0 +1,815 @@
+"""Parsed document -> Extraction: roles, meetings, statements and ceasefires with evidence.
+
+Every record carries the sentence it was read from as a Span whose offsets slice the
+document text exactly. Mentions of one event within a document ("spoke with ... on
+Thursday", "In the phone call, ...") become one record with several evidence spans.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span as SpacySpan, Token
+
+from kg import dates
+from kg.clean import in_noise, noise_regions
+from kg.mentions import DocMentions, find_mentions
+from kg.models import (CEASEFIRE_STATUSES, Actor, Ceasefire, DateRef, Document, Extraction, Meeting, Place, Role,
+                       Span, Statement)
+from kg.nlp.lexicon import Lexicon, lexicon
+
+QUOTES = "\"“”„«»"
+FUTURE_AUX = {"will", "would", "shall", "'ll", "wo"}
+
+
+def extract(document: Document, doc: Doc, lex: Lexicon | None = None) -> Extraction:
+    """Read one parsed document."""
+    lex = lex or lexicon()
+    regions = noise_regions(document.text)
+    skip = {s.start for s in doc.sents if in_noise(regions, s.start_char, s.end_char) or not s.text.strip()}
+    dm = find_mentions(doc, lex, skip)
+    reader = _Reader(document, doc, lex, dm, skip)
+    return reader.run()
+
+
+@dataclass
+class _Event:
+    kind: str
+    participants: list[str]
+    status: str | None
+    mode: str | None = None
+    location: str | None = None
+    date: DateRef | None = None
+    evidence: list[Span] = field(default_factory=list)
+    anaphoric: bool = False
+    triggers: list[int] = field(default_factory=list)  # char offsets of trigger words
+
+
+@dataclass
+class _Truce:
+    parties: list[str]
+    mediators: list[str]
+    status: str | None
+    status_rank: int
+    date: DateRef | None
+    evidence: list[Span]
+    triggers: list[int]
+    sent_start: int
+
+
+class _Reader:
+    def __init__(self, document: Document, doc: Doc, lex: Lexicon, dm: DocMentions, skip: set[int]):
+        self.document, self.doc, self.lex, self.dm, self.skip = document, doc, lex, dm, skip
+        self.meetings: list[_Event] = []
+        self.truces: list[_Truce] = []
+        self.loose_mediators: list[tuple[int, str, Span]] = []  # (sentence start, actor, evidence)
+        self.statements: list[tuple[Statement, tuple[int, int]]] = []
+        self.used_actors: set[str] = set()
+        self.warnings: list[str] = []
+
+    # ---- helpers ------------------------------------------------------------------------------
+    def span(self, sent: SpacySpan) -> Span:
+        text = self.document.text
+        begin, end = sent.start_char, sent.end_char
+        while end > begin and text[end - 1].isspace():
+            end -= 1
+        while begin < end and text[begin].isspace():
+            begin += 1
+        return Span(self.document.id, begin, end, text[begin:end])
+
+    def date_of(self, head: Token, future: bool) -> DateRef | None:
+        """A DATE entity attached to ``head`` (not inside a clause of its own)."""
+        for ent in head.sent.ents:
+            if ent.label_ != "DATE":
+                continue
+            t = ent.root
+            hops = 0
+            while t.i != t.head.i and t is not head and hops < 4:
+                if t.pos_ in {"VERB", "AUX"} and t is not head:
+                    break
+                t = t.head
+                hops += 1
+            if t is head:
+                return dates.resolve(ent.text, self.document.published, future)
+        return None
+
+    # ---- main ---------------------------------------------------------------------------------
+    def run(self) -> Extraction:
+        for sent in self.doc.sents:
+            if sent.start in self.skip:
+                continue
+            self.read_statements(sent)
+            self.read_meetings(sent)
+            self.read_ceasefires(sent)
+        return self.assemble()
+
+    # ---- statements ---------------------------------------------------------------------------
+    def read_statements(self, sent: SpacySpan) -> None:
+        speech = self.lex.speech
+        verbs = set(speech["reporting_verbs"])
+        needs_obj = speech["object_required"]
+        quotes = _quote_spans(sent)
+        for token in sent:
+            if token.lemma_.lower() == "accord" or token.lower_ == "according":
+                self._according(sent, token, quotes)
+                continue
+            lemma = token.lemma_.lower()
+            if token.pos_ not in {"VERB", "AUX"} or lemma not in verbs:
+                continue
+            if lemma in needs_obj:
+                objs = [c for c in token.children if c.dep_ in {"dobj", "attr"}]
+                if not objs or (needs_obj[lemma] and objs[0].lemma_.lower() not in needs_obj[lemma]
+                                and objs[0].lower_ not in needs_obj[lemma]):
+                    continue
+            if lemma == "call" and not self._call_is_speech(token):
+                continue
+            if token.dep_ == "amod" or token.tag_ == "VBN" and token.dep_ in {"acl"}:
+                continue
+            subj = _subject(token)
+            if subj is None:
+                continue
+            speaker = self.dm.actor_at(subj)
+            if speaker is None:
+                continue
+            content, is_quote = self._content(sent, token, quotes)
+            if not content:
+                continue
+            text = content[0]
+            span = self.span(sent)
+            date = self.date_of(token, future=False)
+            self.used_actors.add(speaker)
+            self.statements.append((Statement(speaker, text, is_quote, (), date, (span,)), content[1]))
+
+    def _call_is_speech(self, token: Token) -> bool:
+        kids = list(token.children)
+        if any(c.dep_ == "prep" and c.lower_ in self.lex.speech["call_for_particles"] for c in kids):
+            return True
+        return any(c.dep_ in {"oprd", "ccomp", "xcomp"} for c in kids) and any(c.dep_ == "dobj" for c in kids)
+
+    def _content(self, sent: SpacySpan, verb: Token, quotes: list[tuple[int, int]]):
+        """What was said: (text, (begin, end) char range), and whether it is a direct quote."""
+        doc = self.doc
+        text = self.document.text
+        inside = [q for q in quotes if q[0] <= verb.idx < q[1]]
+        outside = [q for q in quotes if not (q[0] <= verb.idx < q[1])]
+        comp = [c for c in verb.children if c.dep_ in {"ccomp", "xcomp", "dobj", "oprd", "prep", "attr"}
+                and not (c.dep_ == "prep" and c.lower_ not in {"for", "on", "about", "that"})]
+        comp = [c for c in comp if c.dep_ != "dobj" or not self.dm.actor_at(c) or verb.lemma_ in {"express", "voice"}]
+        if outside and not inside:
+            # '"...," X said.' / 'X said: "..."' / 'X called it a "..."'
+            related = [q for q in outside if any(q[0] <= t.idx < q[1] for c in comp for t in c.subtree)] or \
+                      ([outside[0]] if verb.dep_ in {"ROOT", "parataxis"} and self._quote_attached(verb, outside[0]) else [])
+            if related:
+                b, e = related[0][0], related[-1][1]
+                return (_strip_quote(text[b:e]), (b, e)), True
+        if comp:
+            toks = [t for c in comp for t in c.subtree if t.i != verb.i]
+            b = min(t.idx for t in toks)
+            last = max(toks, key=lambda t: t.i)
+            e = last.idx + len(last.text)
+            words = text[b:e].strip(" ,")
+            if words.lower().startswith("that "):
+                words = words[5:]
+            if len(words.split()) >= 2:
+                return (_strip_quote(words), (b, e)), bool(quotes and any(q[0] <= b < q[1] for q in quotes))
+        # "as X has detailed": the main clause is what was said
+        if verb.dep_ == "advcl" and any(c.lower_ == "as" and c.dep_ == "mark" for c in verb.children):
+            main = verb.head
+            toks = [t for t in main.subtree if t.i not in {x.i for x in verb.subtree}]
+            return self._range(toks, quotes)
+        # "X said, I am convinced ...": what follows the verb
+        if verb.dep_ in {"ROOT"} and verb.i + 2 < sent.end:
+            toks = [t for t in doc[verb.i + 1:sent.end] if not t.is_punct or t.i < sent.end - 1]
+            if len([t for t in toks if t.is_alpha]) >= 3:
+                return self._range(toks, quotes)
+        # '"...", he said' parsed with the quote as the root: the root clause is what was said
+        if verb.dep_ in {"parataxis", "ccomp"} and verb.head.i != verb.i:
+            main = verb.head
+            toks = [t for t in main.subtree if t.i not in {x.i for x in verb.subtree}]
+            return self._range(toks, quotes)
+        return None, False
+
+    def _quote_attached(self, verb: Token, quote: tuple[int, int]) -> bool:
+        # the quote ends right before the attribution, or starts right after it
+        sent = verb.sent
+        before = self.document.text[quote[1]:verb.idx]
+        after = self.document.text[verb.idx + len(verb.text):quote[0]]
+        return len(before) < 60 and quote[1] <= verb.idx or len(after) < 20 and quote[0] >= verb.idx and sent
+
+    def _range(self, toks: list[Token], quotes):
+        toks = [t for t in toks if not (t.is_punct and t.text in ",")]
+        if not toks:
+            return None, False
+        b = min(t.idx for t in toks)
+        last = max(toks, key=lambda t: t.i)
+        e = last.idx + len(last.text)
+        words = _strip_quote(self.document.text[b:e].strip(" ,"))
+        if len(words.split()) < 2:
+            return None, False
+        return (words, (b, e)), any(q[0] <= b < q[1] for q in quotes)
+
+    def _according(self, sent: SpacySpan, token: Token, quotes) -> None:
+        to = next((c for c in token.children if c.lower_ == "to"), None)
+        if to is None:
+            return
+        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+        if pobj is None:
+            return
+        speaker = self.dm.actor_at(pobj)
+        if speaker is None:
+            return
+        phrase = {t.i for t in token.subtree}
+        toks = [t for t in sent if t.i not in phrase and not (t.is_punct and t.i == sent.end - 1)]
+        content, is_quote = self._range(toks, quotes)
+        if content:
+            self.used_actors.add(speaker)
+            self.statements.append((Statement(speaker, content[0], is_quote, (), self.date_of(sent.root, False),
+                                              (self.span(sent),)), content[1]))
+
+    # ---- meetings -----------------------------------------------------------------------------
+    def read_meetings(self, sent: SpacySpan) -> None:
+        mt = self.lex.meetings
+        verbs = mt["verbs"]
+        for token in sent:
+            lemma = token.lemma_.lower()
+            if token.pos_ == "VERB" and lemma in verbs:
+                self._meeting_verb(sent, token, lemma)
+            elif token.pos_ in {"NOUN", "PROPN"} and (token.lower_ in mt["nouns"] or lemma in mt["nouns"]):
+                self._meeting_noun(sent, token)
+
+    def _meeting_verb(self, sent: SpacySpan, verb: Token, lemma: str) -> None:
+        mt = self.lex.meetings
+        kind = mt["verbs"][lemma]
+        if lemma == "call" and self._call_is_speech(verb):
+            return
+        objs = [c for c in verb.children if c.dep_ in {"dobj", "attr"}]
+        if lemma in mt["object_required"]:
+            allowed = mt["object_required"][lemma]
+            objs_ok = [o for o in objs if o.lemma_.lower() in allowed or o.lower_ in allowed]
+            if allowed and not objs_ok:
+                return
+            if objs_ok:
+                noun = objs_ok[0]
+                kind = mt["nouns"].get(noun.lower_) or mt["nouns"].get(noun.lemma_.lower()) or kind
+        # object control ("advised X to travel"): advice is no plan
+        if verb.dep_ == "xcomp" and verb.head.lemma_.lower() in {"advise", "urge", "ask", "encourage", "invite", "tell", "press", "call"}:
+            return
+        subj_tok = _subject(verb)
+        participants = self.dm.actors_at(subj_tok) if subj_tok is not None else []
+        partners: list[str] = []
+        location = None
+        for c in verb.children:
+            if c.dep_ in {"dobj"}:
+                place = self.dm.place_at(c)
+                if lemma in {"visit", "tour"} and place and (place.startswith("place:") or not self._is_person_like(c)):
+                    location = place
+                else:
+                    partners += self.dm.actors_at(c)
+            elif c.dep_ == "prep" and c.lower_ in {"with", "to", "between"} | set(mt["location_preps"]):
+                for p in c.children:
+                    if p.dep_ != "pobj":
+                        continue
+                    place = self.dm.place_at(p)
+                    if c.lower_ in set(mt["location_preps"]) and place and (
+                            lemma in mt["destination_required"] or lemma in {"visit", "meet", "host", "hold", "attend", "arrive"}
+                            or place.startswith("place:")):
+                        location = location or place
+                    elif c.lower_ in {"with", "between"} or (c.lower_ == "to" and lemma in {"speak", "talk"}):
+                        partners += self.dm.actors_at(p)
+        for o in objs:
+            for c in o.children:
+                if c.dep_ == "prep" and c.lower_ in {"with", "between"}:
+                    for p in c.children:
+                        if p.dep_ == "pobj":
+                            partners += self.dm.actors_at(p)
+                elif c.dep_ == "prep" and c.lower_ in {"in", "at"}:
+                    for p in c.children:
+                        place = self.dm.place_at(p) if p.dep_ == "pobj" else None
+                        if place:
+                            location = location or place
+        if lemma in mt["partner_required"] and not partners:
+            return
+        if lemma in mt["destination_required"] and not location and not partners:
+            return
+        if lemma == "visit" and not location and not partners:
+            return
+        participants = _unique(participants + partners)
+        if not participants:
+            return
+        status = self._meeting_status(verb)
+        mode = self._mode(sent, verb, kind)
+        future = status == "planned"
+        self._add_meeting(_Event(kind, participants, status, mode, location, self.date_of(verb, future),
+                                 [self.span(sent)], triggers=[verb.idx]), sent)
+
+    def _is_person_like(self, token: Token) -> bool:
+        m = self.dm.mention_at(token)
+        return bool(m and m.kind in {"Person", "Group"})
+
+    def _meeting_noun(self, sent: SpacySpan, noun: Token) -> None:
+        mt = self.lex.meetings
+        kind = mt["nouns"].get(noun.lower_) or mt["nouns"].get(noun.lemma_.lower())
+        # handled by its verb ("held talks", "attended a summit") or part of a name
+        head = noun.head
+        if noun.dep_ in {"dobj", "attr"} and head.lemma_.lower() in mt["verbs"] and head.pos_ == "VERB":
+            return
+        if noun.ent_type_ in {"ORG", "PERSON", "EVENT", "WORK_OF_ART"}:
+            return
+        if any(c.lower_ in {"ceasefire", "truce", "cease-fire"} for c in noun.lefts):
+            return  # "ceasefire talks": negotiations of a truce, read as its status
+        participants: list[str] = []
+        location = None
+        poss = [c for c in noun.children if c.dep_ == "poss"]
+        for p in poss:
+            participants += self.dm.actors_at(p)
+        compound_kind = None
+        for c in noun.children:
+            if c.dep_ == "compound" and c.lower_ in {"phone", "telephone", "video"}:
+                compound_kind = c.lower_
+            if c.dep_ == "prep" and c.lower_ in {"with", "between"}:
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        participants += self.dm.actors_at(p)
+            if c.dep_ == "prep" and c.lower_ in {"to", "in", "at"}:
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        location = location or self.dm.place_at(p)
+        dets = [c for c in noun.children if c.dep_ == "det"]
+        definite = bool(poss) or (dets and dets[0].lower_ in {"the", "this", "that", "these"}) or noun.dep_ == "compound"
+        span = self.span(sent)
+        mode = "phone" if compound_kind in {"phone", "telephone"} else "video" if compound_kind == "video" else None
+        if definite:
+            ref = self._find_meeting(kind, participants, location, sent)
+            if ref is not None:
+                _absorb(ref, mode=mode, location=location, evidence=span, trigger=noun.idx)
+                return
+            if not participants:
+                return
+        # a new meeting named by a noun: its participants are its possessor, its "with"
+        # partners, and the subject of the clause it stands in ("X arrived on a visit")
+        verb = _governing_verb(noun)
+        if verb is not None and not poss:
+            subj = _subject(verb)
+            if subj is not None:
+                participants = self.dm.actors_at(subj) + participants
+        participants = _unique(participants)
+        if not participants:
+            return
+        status = self._meeting_status(verb) if verb is not None else None
+        if any(a.lower_ in {"planned", "upcoming", "scheduled", "proposed", "expected", "next", "forthcoming"} for a in noun.lefts):
+            status = "planned"
+        if verb is not None and verb.lemma_.lower() in set(mt["cancelled_verbs"]):
+            status = "cancelled"
+        mode = mode or self._mode(sent, noun, kind)
+        self._add_meeting(_Event(kind, participants, status, mode, location,
+                                 self.date_of(verb, status == "planned") if verb is not None else None,
+                                 [span], triggers=[noun.idx]), sent)
+
+    def _meeting_status(self, verb: Token) -> str | None:
+        mt = self.lex.meetings
+        planned = set(mt["planned_verbs"])
+        cancelled = {c for c in mt["cancelled_verbs"] if " " not in c}
+        t = verb
+        chain = [t]
+        while t.dep_ in {"xcomp", "ccomp", "advcl", "conj", "acomp"} and t.head.i != t.i and len(chain) < 4:
+            t = t.head
+            chain.append(t)
+        for v in chain:
+            lemma = v.lemma_.lower()
+            if lemma in cancelled or (lemma == "call" and any(c.lower_ == "off" for c in v.children)):
+                return "cancelled"
+        for v in chain:
+            if any(c.lower_ in FUTURE_AUX for c in v.children if c.dep_ == "aux"):
+                return "planned"
+            if v is not verb and (v.lemma_.lower() in planned):
+                return "planned"
+            if any(c.lemma_.lower() in {"plan", "schedule", "expect", "set", "due"} and c.dep_ in {"auxpass", "aux"}
+                   for c in v.children):
+                return "planned"
+        # "is scheduled to arrive": the verb's own head is a planned-verb participle
+        if verb.dep_ == "xcomp" and verb.head.lemma_.lower() in planned:
+            return "planned"
+        if any(a.lower_ in {"willing", "ready", "going"} for a in chain):
+            return "planned"
+        tag = verb.tag_
+        if tag in {"VBD", "VBN"}:
+            return "occurred"
+        if tag == "VBG" and any(c.dep_ == "mark" or c.lower_ in {"after", "since"} for c in [*verb.children, verb.head]):
+            return "occurred"
+        if tag == "VBG" and verb.head.tag_ == "VBD":
+            return "occurred"
+        if tag in {"VBZ", "VBP"}:
+            # headline present: "Blinken heads to Israel" (on the way), "X meets Y" (done)
+            if verb.lemma_.lower() in set(mt["destination_required"]):
+                return "planned"
+            return "occurred"
+        if tag == "VB" and verb.dep_ == "xcomp":
+            return None
+        return None
+
+    def _mode(self, sent: SpacySpan, trigger: Token, kind: str) -> str | None:
+        mt = self.lex.meetings
+        lemma = trigger.lemma_.lower()
+        if lemma in {"telephone", "phone"} or (lemma == "call" and trigger.pos_ == "VERB"):
+            return "phone"
+        window = " ".join(t.lower_ for t in trigger.subtree)
+        window_sent = sent.text.lower()
+        if any(re.search(rf"\b{re.escape(c)}\b", window) for c in mt["video_cues"]):
+            return "video"
+        if any(re.search(rf"\b{re.escape(c)}\b", window) for c in mt["phone_cues"] if c not in {"called"}):
+            return "phone"
+        if kind == "call" and any(re.search(rf"\b{re.escape(c)}\b", window_sent) for c in ("by phone", "phone call", "telephone")):
+            return "phone"
+        if kind in set(mt["in_person_kinds"]):
+            return "in person"
+        return None
+
+    def _find_meeting(self, kind, participants, location, sent) -> _Event | None:
+        group = _kind_group(kind)
+        for ev in reversed(self.meetings):
+            if _kind_group(ev.kind) != group:
+                continue
+            if participants and not set(participants) & set(ev.participants):
+                continue
+            return ev
+        return None
+
+    def _add_meeting(self, ev: _Event, sent: SpacySpan) -> None:
+        for other in self.meetings:
+            if _same_meeting(other, ev):
+                _absorb(other, mode=ev.mode, location=ev.location, evidence=ev.evidence[0], trigger=ev.triggers[0],
+                        date=ev.date, status=ev.status, participants=ev.participants)
+                return
+        self.meetings.append(ev)
+        self.used_actors.update(ev.participants)
+
+    # ---- ceasefires ---------------------------------------------------------------------------
+    def read_ceasefires(self, sent: SpacySpan) -> None:
+        cf = self.lex.ceasefires
+        single = {n for n in cf["nouns"] if " " not in n}
+        span = self.span(sent)
+        found = False
+        for token in sent:
+            low = token.lower_
+            if low not in single and token.lemma_.lower() not in single:
+                if not (low == "cease" and token.i + 1 < sent.end and token.nbor().lower_ in {"fire", "-fire"}):
+                    continue
+            if token.ent_type_ in {"ORG", "PERSON", "WORK_OF_ART", "LAW"}:
+                continue  # "Ceasefire Violations Committee": a name, not a truce
+            head = token
+            if token.dep_ == "compound":
+                # "ceasefire talks", "truce deal": the head noun carries the status
+                if token.head.lemma_.lower() not in _status_words(self.lex) and token.head.lower_ not in {"agreement", "deal", "plan", "proposal", "talks", "negotiations", "violations", "line"}:
+                    continue
+                head = token.head
+            found = True
+            self._ceasefire(sent, token, head, span)
+        self._sentence_mediators(sent, span, found)
+
+    def _ceasefire(self, sent: SpacySpan, noun: Token, np_head: Token, span: Span) -> None:
+        status, chain = self._truce_status(noun, np_head)
+        parties: list[str] = []
+        mediators: list[str] = []
+        for c in np_head.children:
+            if c.dep_ == "prep" and c.lower_ in {"between", "with", "among"}:
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        parties += self.dm.actors_at(p)
+            if c.dep_ in {"compound", "amod", "nmod", "poss"} and c.i < noun.i:
+                m = self.dm.mention_at(c)
+                if m and m.key and m.kind != "Place":
+                    if c.i + 2 <= noun.i and self.doc[c.i + 1].text == "-" and self.doc[c.i + 2].lemma_.lower() in {"broker", "mediate", "brokered", "mediated"}:
+                        mediators.append(m.key)
+                    else:
+                        parties.append(m.key)
+        # "Egyptian-brokered truce": the broker stands before the hyphen
+        for t in self.doc[max(sent.start, noun.i - 4):noun.i]:
+            if t.lower_ in {"brokered", "mediated", "backed"} and t.i >= 2 and self.doc[t.i - 1].text == "-":
+                m = self.dm.mention_at(self.doc[t.i - 2])
+                if m and m.key and m.kind != "Place" and m.key not in mediators:
+                    mediators.append(m.key)
+                    parties = [p for p in parties if p != m.key]
+        verb = _governing_verb(np_head)
+        if verb is not None:
+            vlemma = verb.lemma_.lower()
+            subj = _subject(verb)
+            subj_actors = self.dm.actors_at(subj) if subj is not None else []
+            agent = [c for c in verb.children if c.dep_ == "agent"]
+            agent_actors = [a for ag in agent for p in ag.children if p.dep_ == "pobj" for a in self.dm.actors_at(p)]
+            if vlemma in set(self.lex.ceasefires["mediation_verbs"]):
+                mediators += agent_actors if agent_actors else subj_actors
+            elif status in {"agreed", "in force", "violated", "collapsed"} and vlemma not in {"urge", "call", "demand", "propose", "oversee", "monitor"}:
+                parties += subj_actors
+            elif status in {"proposed", "under negotiation"} and subj_actors and vlemma in {"demand", "seek", "want", "reject", "refuse", "accept", "declare"}:
+                parties += subj_actors
+            # "accused X of violating the ceasefire": X is bound by it
+            top = verb
+            if verb.dep_ == "pcomp" and verb.head.dep_ == "prep":
+                top = verb.head.head
+                if top.lemma_.lower() in {"accuse", "blame", "charge"}:
+                    obj = [c for c in top.children if c.dep_ == "dobj"]
+                    if obj:
+                        parties += self.dm.actors_at(obj[0])
+                    s2 = _subject(top)
+                    if s2 is not None:
+                        parties += self.dm.actors_at(s2)
+            # the pursuit of a truce by someone not bound by it: a mediator
+            mediators += self._pursuers(verb)
+            # "the ceasefire was enforced, broken by Egypt": a break by a non-party reads as a
+            # mistranslated "brokered" (machine translation); a party breaking it is a violation
+            for v in [verb, *verb.conjuncts, *[c for c in verb.children if c.dep_ in {"advcl", "conj", "acl"}]]:
+                if v.lemma_.lower() == "break":
+                    by = [a for ag in v.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
+                          for a in self.dm.actors_at(p)]
+                    for a in by:
+                        if a not in parties:
+                            mediators.append(a)
+                            self.warnings.append(f"{self.document.id}: read {v.text!r} by {a} as brokered (not a party)")
+                        elif status is None or CEASEFIRE_STATUSES.index(status) < CEASEFIRE_STATUSES.index("violated"):
+                            status = "violated"
+        if not parties:
+            parties = self._conflict_parties(sent)
+        mediators = [m for m in _unique(mediators) if m not in parties]
+        date = self.date_of(verb, status in {"proposed", "under negotiation"}) if verb is not None else None
+        truce = _Truce(_unique(parties), mediators, status, _rank(status), date, [span], [noun.idx], sent.start)
+        self._add_truce(truce)
+
+    def _truce_status(self, noun: Token, np_head: Token) -> tuple[str | None, list[str]]:
+        """The status the nearest cue word gives: modifiers, then the governing words upwards."""
+        cues = self.lex.ceasefires["status_cues"]
+        words: list[Token] = []
+        words += [c for c in noun.children if c.dep_ in {"amod", "compound"}]
+        if np_head is not noun:
+            words.append(np_head)
+        t = np_head
+        hops = 0
+        while t.i != t.head.i and hops < 5:
+            # "the ceasefire was enforced, broken by ...": a conjoined/adverbial verb of the same subject
+            t = t.head
+            words.append(t)
+            hops += 1
+            if t.pos_ == "VERB" and t.dep_ not in {"xcomp", "pcomp", "advcl", "acl", "ccomp"}:
+                if t.dep_ not in {"xcomp", "conj"}:
+                    break
+        # particles: "call for", "push for", "break down"
+        lemmas = []
+        for w in words:
+            lemma = w.lemma_.lower()
+            parts = [c.lower_ for c in w.children if c.dep_ in {"prt", "prep"}]
+            lemmas.append((lemma, [f"{lemma} {p}" for p in parts] + ([w.lower_] if w.lower_ != lemma else [])))
+        for lemma, extras in lemmas:
+            for status in ("collapsed", "violated", "in force", "agreed", "under negotiation", "proposed"):
+                cue = set(cues[status])
+                if lemma in cue or any(x in cue for x in extras):
+                    # "broke" is a violation only when nothing says otherwise (see _ceasefire)
+                    return status, [lemma_ for lemma_, _ in lemmas]
+        # multiword cues in the sentence around the noun ("in favor of a ceasefire", "took effect")
+        window = noun.sent.text.lower()
+        for status in ("collapsed", "violated", "in force", "agreed", "under negotiation", "proposed"):
+            for cue in cues[status]:
+                if " " in cue and re.search(rf"\b{re.escape(cue)}\b", window):
+                    return status, []
+        # a ceasefire spoken of as existing ("after the ceasefire") is in force
+        if any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children) and noun.head.lower_ in {"after", "since", "during", "under"}:
+            return "in force", []
+        return None, [lemma_ for lemma_, _ in lemmas]
+
+    def _pursuers(self, verb: Token) -> list[str]:
+        """'Washington intensifies its efforts to secure a ceasefire': who works for it."""
+        pursuit = set(self.lex.ceasefires["pursuit_verbs"])
+        out: list[str] = []
+        t = verb
+        hops = 0
+        seen_pursuit = verb.lemma_.lower() in pursuit
+        while hops < 4:
+            if seen_pursuit:
+                for c in t.children:
+                    if c.dep_ == "poss" or (c.dep_ in {"nsubj"} and t.pos_ == "VERB"):
+                        out += self.dm.actors_at(c)
+            if t.i == t.head.i:
+                break
+            t = t.head
+            hops += 1
+            if t.lemma_.lower() in pursuit or t.lower_ in {"efforts", "effort", "bid", "push", "drive"}:
+                seen_pursuit = True
+        return out
+
+    def _conflict_parties(self, sent: SpacySpan) -> list[str]:
+        conflict = set(self.lex.ceasefires["conflict_nouns"])
+        for t in sent:
+            if t.lemma_.lower() in conflict or t.lower_ in conflict:
+                for c in t.children:
+                    if c.dep_ == "prep" and c.lower_ == "between":
+                        for p in c.children:
+                            if p.dep_ == "pobj":
+                                found = self.dm.actors_at(p)
+                                if found:
+                                    return found
+        return []
+
+    def _sentence_mediators(self, sent: SpacySpan, span: Span, has_truce: bool) -> None:
+        """'along with mediators Qatar and Egypt', "Egypt's mediation efforts": mediators named
+        in a sentence, attached to the ceasefire of this sentence or the nearest one."""
+        names: list[str] = []
+        for t in sent:
+            low = t.lower_
+            if low in {"mediator", "mediators", "broker", "brokers", "guarantors", "guarantor"}:
+                for c in t.children:
+                    if c.dep_ in {"appos", "compound", "pobj", "nmod"}:
+                        names += self.dm.actors_at(c)
+                    if c.dep_ == "prep" and c.lower_ in {"like", "including"}:
+                        names += [a for p in c.children for a in self.dm.actors_at(p)]
+                # "the United States, along with mediators Qatar and Egypt": the US mediates too
+                if t.head.lower_ in {"with"} and t.head.head.lower_ in {"along", "together"}:
+                    along = t.head.head
+                    if along.head.i != along.i:
+                        names += self.dm.actors_at(along.head)
+                m = self.dm.mention_at(t.head)
+                if t.dep_ == "appos" and m and m.key:
+                    names.append(m.key)
+            if low in {"mediation", "mediating"}:
+                owner = t.head if t.dep_ == "compound" else t
+                for c in owner.children:
+                    if c.dep_ == "poss":
+                        names += self.dm.actors_at(c)
+                if t.dep_ == "pobj" and t.head.lower_ == "with":
+                    pass
+            if low == "mediating" and t.dep_ in {"pcomp", "advcl", "acl"}:
+                s = _subject(t)
+                if s is not None:
+                    names += self.dm.actors_at(s)
+        if names:
+            for a in _unique(names):
+                self.loose_mediators.append((sent.start, a, span))
+
+    def _add_truce(self, truce: _Truce) -> None:
+        for other in reversed(self.truces):
+            if not truce.parties or not other.parties or set(truce.parties) & set(other.parties):
+                other.parties = _unique(other.parties + truce.parties)
+                other.mediators = _unique(other.mediators + truce.mediators)
+                if truce.status_rank > other.status_rank:
+                    other.status, other.status_rank = truce.status, truce.status_rank
+                other.date = other.date or truce.date
+                if truce.evidence[0] not in other.evidence:
+                    other.evidence.append(truce.evidence[0])
+                other.triggers += truce.triggers
+                return
+        self.truces.append(truce)
+
+    # ---- assembly -----------------------------------------------------------------------------
+    def assemble(self) -> Extraction:
+        # loose mediators join the ceasefire nearest before them (else the first after them)
+        for sent_start, actor, span in self.loose_mediators:
+            if not self.truces:
+                break
+            before = [t for t in self.truces if t.sent_start <= sent_start]
+            truce = before[-1] if before else self.truces[0]
+            if actor not in truce.parties and actor not in truce.mediators:
+                truce.mediators.append(actor)
+                if span not in truce.evidence:
+                    truce.evidence.append(span)
+        for truce in self.truces:
+            truce.mediators = [m for m in truce.mediators if m not in truce.parties]
+            self.used_actors.update(truce.parties + truce.mediators)
+        meetings = tuple(
+            Meeting(ev.kind, tuple(ev.participants), ev.status, ev.mode, ev.location, ev.date, tuple(ev.evidence))
+            for ev in self.meetings)
+        ceasefires = tuple(
+            Ceasefire(tuple(t.parties), tuple(t.mediators), t.status, t.date, tuple(t.evidence)) for t in self.truces)
+        statements = []
+        for st, (b, e) in self.statements:
+            about = []
+            for i, t in enumerate(self.truces):
+                if any(b <= x < e for x in t.triggers):
+                    about.append(f"ceasefire:{i}")
+            for i, ev in enumerate(self.meetings):
+                if any(b <= x < e for x in ev.triggers):
+                    about.append(f"meeting:{i}")
+            statements.append(Statement(st.speaker, st.text, st.quote, tuple(about), st.date, st.evidence))
+        roles = []
+        for r in self.dm.roles:
+            role = Role(r.holder, r.title, r.affiliation, (self.span(r.sent),))
+            if role not in roles:
+                roles.append(role)
+                self.used_actors.add(r.holder)
+                if r.affiliation:
+                    self.used_actors.add(r.affiliation)
+        for m in meetings:
+            if m.location and not m.location.startswith("place:"):
+                self.used_actors.add(m.location)
+        actors = []
+        for key, info in sorted(self.dm.actors.items()):
+            if not (info.named or key in self.used_actors):
+                continue
+            if not any(m.key == key for m in self.dm.mentions) and key not in self.used_actors:
+                continue
+            names = tuple(sorted(n for n in info.names if n and n != info.label))
+            actors.append(Actor(key, info.label, info.kind, names, info.described))
+        places = tuple(Place(k, v) for k, v in sorted(self.dm.places.items())
+                       if any(m.location == k for m in meetings))
+        return Extraction(self.document, tuple(actors), places, tuple(roles), meetings, tuple(statements), ceasefires,
+                          tuple(self.warnings))
+
+
+# ---- small functions ------------------------------------------------------------------------------
+def _unique(items):
+    out = []
+    for x in items:
+        if x and x not in out:
+            out.append(x)
+    return out
+
+
+def _rank(status: str | None) -> int:
+    return CEASEFIRE_STATUSES.index(status) if status in CEASEFIRE_STATUSES else -1
+
+
+def _status_words(lex: Lexicon) -> set[str]:
+    return {w for ws in lex.ceasefires["status_cues"].values() for w in ws if " " not in w}
+
+
+def _subject(verb: Token) -> Token | None:
+    """The subject of a verb, inherited through xcomp/conj chains ("is scheduled to arrive")."""
+    t = verb
+    for _ in range(4):
+        for c in t.children:
+            if c.dep_ in {"nsubj", "nsubjpass"} and not (c.dep_ == "nsubjpass" and t is verb and verb.lemma_ in {"say"}):
+                return c
+        if t.dep_ in {"xcomp", "conj", "advcl", "acomp"} and t.head.i != t.i:
+            t = t.head
+            continue
+        break
+    return None
+
+
+def _governing_verb(token: Token) -> Token | None:
+    t = token
+    for _ in range(4):
+        if t.head.i == t.i:
+            return t if t.pos_ in {"VERB", "AUX"} else None
+        t = t.head
+        if t.pos_ in {"VERB", "AUX"}:
+            return t
+    return None
+
+
+def _quote_spans(sent: SpacySpan) -> list[tuple[int, int]]:
+    """Char ranges of quoted passages in a sentence (the quotes included)."""
+    text = sent.doc.text
+    spans = []
+    i = sent.start_char
+    open_at = None
+    while i < sent.end_char:
+        ch = text[i]
+        if ch in QUOTES:
+            if open_at is None and ch != "”":
+                open_at = i
+            elif open_at is not None and ch != "“":
+                if i - open_at > 2:
+                    spans.append((open_at, i + 1))
+                open_at = None
+        i += 1
+    return spans
+
+
+def _strip_quote(text: str) -> str:
+    text = text.strip()
+    text = text.strip(QUOTES + " ")
+    return re.sub(r"[,]\s*$", "", text).strip()
+
+
+def _kind_group(kind: str) -> str:
+    return {"visit": "travel", "trip": "travel", "mission": "travel"}.get(kind, "talk")
+
+
+def _same_meeting(a: _Event, b: _Event) -> bool:
+    if _kind_group(a.kind) != _kind_group(b.kind):
+        return False
+    if set(a.participants) != set(b.participants) and not (
+            len(set(a.participants) & set(b.participants)) >= 2):
+        if not (set(b.participants) <= set(a.participants) or set(a.participants) <= set(b.participants)):
+            return False
+        if _kind_group(a.kind) == "talk":
+            return False
+    if a.location and b.location and a.location != b.location:
+        return False
+    if a.status and b.status and a.status != b.status:
+        return False
+    if a.date and b.date and a.date.value and b.date.value and a.date.value != b.date.value:
+        return False
+    return True
+
+
+def _absorb(ev: _Event, mode=None, location=None, evidence=None, trigger=None, date=None, status=None,
+            participants=None) -> None:
+    if mode and (ev.mode is None or (ev.mode == "in person" and mode in {"phone", "video"})):
+        ev.mode = mode
+    ev.location = ev.location or location
+    ev.date = ev.date if ev.date and ev.date.value else (date or ev.date)
+    ev.status = ev.status or status
+    if participants:
+        ev.participants = _unique(ev.participants + list(participants))
+    if evidence is not None and evidence not in ev.evidence:
+        ev.evidence.append(evidence)
+    if trigger is not None:
+        ev.triggers.append(trigger)

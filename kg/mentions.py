@@ -1,0 +1,565 @@
+"""Parsed doc -> actor mentions, roles, and what each mention refers to within the document.
+
+Order of work, because each step needs the one before:
+1. named mentions (spaCy entities, the gazetteer of states and organisations) and
+   common-noun actors ("the Israeli military", "U.S. officials", "a senior official");
+2. one person per name: "Blinken" is "Antony Blinken" when the document names him in full
+   (whatever label the entity recogniser gave the short form);
+3. roles, from titles before names ("U.S. Secretary of State Antony Blinken") and from
+   appositions ("his Israeli counterpart, Gabi Ashkenazi");
+4. descriptions that name no one ("the head of US diplomacy", "the Secretary") resolve to the
+   holder of a matching role in the document; pronouns to their antecedent.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from kg.nlp.lexicon import KnownActor, Lexicon, norm
+
+ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
+AGENT_DEPS = {"nsubj", "nsubjpass", "poss", "agent"}
+
+
+@dataclass
+class Mention:
+    start: int  # token span [start, end)
+    end: int
+    key: str | None  # actor or place key once resolved
+    kind: str  # Person / Organization / Country / Group / Place / Description / Pronoun
+    surface: str
+    adjective: bool = False  # a national adjective ("Israeli counterpart")
+    title: str | None = None  # for descriptions: the normalised title
+    affiliation: str | None = None  # for descriptions and collectives: the actor key of the modifier
+
+
+@dataclass
+class ActorInfo:
+    key: str
+    kind: str
+    label: str
+    names: set[str] = field(default_factory=set)
+    described: bool = False
+    named: bool = True  # found by the entity recogniser or gazetteer (kept even without facts)
+
+
+@dataclass
+class RoleHit:
+    holder: str
+    title: str
+    affiliation: str | None
+    sent: Span
+
+
+class DocMentions:
+    """Every actor mention of one document, indexed by token."""
+
+    def __init__(self, doc: Doc, lex: Lexicon, skip_sents: set[int]):
+        self.doc = doc
+        self.lex = lex
+        self.skip = skip_sents  # sentence start indices that are page noise
+        self.mentions: list[Mention] = []
+        self.by_token: dict[int, Mention] = {}
+        self.actors: dict[str, ActorInfo] = {}
+        self.places: dict[str, str] = {}
+        self.roles: list[RoleHit] = []
+
+    # ---- lookup used by the event extractor -------------------------------------------------
+    def mention_at(self, token: Token) -> Mention | None:
+        return self.by_token.get(token.i)
+
+    def actor_at(self, token: Token) -> str | None:
+        """The actor a noun-phrase head refers to (through its name, title, or pronoun)."""
+        m = self.by_token.get(token.i)
+        if m and m.key and m.kind != "Place":
+            return m.key
+        # "the head of US diplomacy, Antony Blinken": the apposition names the head
+        for child in token.children:
+            if child.dep_ == "appos":
+                m = self.by_token.get(child.i)
+                if m and m.key and m.kind != "Place":
+                    return m.key
+        return None
+
+    def actors_at(self, token: Token) -> list[str]:
+        """The actors of a head and its conjuncts ("Israel and Hamas")."""
+        keys = []
+        for t in [token, *token.conjuncts]:
+            key = self.actor_at(t)
+            if key and key not in keys:
+                keys.append(key)
+        return keys
+
+    def place_at(self, token: Token) -> str | None:
+        """A place or state that a noun phrase names as a location."""
+        m = self.by_token.get(token.i)
+        if m is None or m.key is None:
+            return None
+        if m.kind == "Place":
+            return m.key
+        if m.key.startswith("country:"):
+            return m.key
+        return None
+
+    def _add(self, m: Mention) -> None:
+        for i in range(m.start, m.end):
+            if i in self.by_token and self.by_token[i].end - self.by_token[i].start >= m.end - m.start:
+                return
+        for i in range(m.start, m.end):
+            old = self.by_token.get(i)
+            if old is not None and old in self.mentions:
+                self.mentions.remove(old)
+                for j in range(old.start, old.end):
+                    self.by_token.pop(j, None)
+        self.mentions.append(m)
+        for i in range(m.start, m.end):
+            self.by_token[i] = m
+
+    def _actor(self, key: str, kind: str, label: str, surface: str, described=False, named=True) -> None:
+        info = self.actors.get(key)
+        if info is None:
+            info = self.actors[key] = ActorInfo(key, kind, label, described=described, named=named)
+        if surface and surface != info.label:
+            info.names.add(surface)
+
+
+def _clean_span(span: Span) -> Span:
+    """Drop a leading article and a trailing possessive from an entity span."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and doc[start].lower_ in {"the", "a", "an"}:
+        start += 1
+    while end > start and doc[end - 1].tag_ == "POS" or (end > start and doc[end - 1].text in {"'s", "’s", "'"}):
+        end -= 1
+    while end > start and doc[end - 1].is_punct and doc[end - 1].text not in {"."}:
+        end -= 1
+    return doc[start:end]
+
+
+def _surface(span: Span) -> str:
+    return re.sub(r"\s+", " ", span.text).strip()
+
+
+def find_mentions(doc: Doc, lex: Lexicon, skip_sents: set[int]) -> DocMentions:
+    dm = DocMentions(doc, lex, skip_sents)
+    _named(dm)
+    _link_short_names(dm)
+    _common_noun_actors(dm)
+    _roles(dm)
+    _descriptions(dm)
+    _pronouns(dm)
+    return dm
+
+
+def _live(dm: DocMentions, token: Token) -> bool:
+    return token.sent.start not in dm.skip
+
+
+# ---- 1. named mentions ------------------------------------------------------------------------
+TITLE_WORDS_IN_NAMES = {"president", "general", "gen.", "sheikh", "ayatollah", "king", "queen", "emir", "prince",
+                        "minister", "secretary", "senator", "governor", "mayor", "pope", "dr.", "mr.", "mrs.", "ms."}
+
+
+def _named(dm: DocMentions) -> None:
+    lex = dm.lex
+    for ent in dm.doc.ents:
+        if ent.label_ not in ENTITY_LABELS or not _live(dm, ent[0]):
+            continue
+        span = _clean_span(ent)
+        if len(span) == 0:
+            continue
+        # "President Francois Mitterand": the title is not part of the name
+        while len(span) > 1 and span[0].lower_ in TITLE_WORDS_IN_NAMES and ent.label_ == "PERSON":
+            span = dm.doc[span.start + 1:span.end]
+        # "Secretary of State": "State" is part of a title, not an organisation
+        if span.start >= 2 and dm.doc[span.start - 1].lower_ == "of" and \
+                dm.doc[span.start - 2].lower_ in lex.title_heads and len(span) == 1:
+            continue
+        text = _surface(span)
+        key_norm = norm(text)
+        known = lex.names.get(key_norm)
+        if known is None and ent.label_ in {"NORP", "GPE", "ORG"}:
+            known = lex.demonyms.get(key_norm)
+            adjective = known is not None
+        else:
+            adjective = False
+        if known is None and ent.label_ == "GPE":
+            cap = lex.capitals.get(key_norm)
+            if cap is not None:
+                if span.root.dep_ in AGENT_DEPS or _is_source_pobj(span.root):
+                    known = cap
+                else:
+                    _place(dm, span, text)
+                    continue
+        if known is not None:
+            dm._add(Mention(span.start, span.end, known.key, known.kind, text, adjective=adjective))
+            dm._actor(known.key, known.kind, known.name, text)
+            continue
+        if ent.label_ in {"GPE", "LOC", "FAC"}:
+            _place(dm, span, text)
+        elif ent.label_ == "PERSON":
+            key = "person:" + key_norm
+            dm._add(Mention(span.start, span.end, key, "Person", text))
+            dm._actor(key, "Person", text, text)
+        elif ent.label_ == "ORG":
+            if _looks_like_title_phrase(span, lex):
+                continue
+            key = "org:" + key_norm
+            dm._add(Mention(span.start, span.end, key, "Organization", text))
+            dm._actor(key, "Organization", text, text)
+        # NORP not in the gazetteer ("Arab", "Islamist") names no actor by itself
+
+
+def _looks_like_title_phrase(span: Span, lex: Lexicon) -> bool:
+    return span[-1].lower_ in lex.title_heads and len(span) <= 3
+
+
+def _place(dm: DocMentions, span: Span, text: str) -> None:
+    key = "place:" + norm(text)
+    dm._add(Mention(span.start, span.end, key, "Place", text))
+    dm.places.setdefault(key, re.sub(r"^the\s+", "", text, flags=re.I))
+
+
+def _is_source_pobj(token: Token) -> bool:
+    head = token.head
+    return token.dep_ == "pobj" and head.lower_ in {"to", "by"} and (
+        head.head.lower_ == "according" or head.lower_ == "by")
+
+
+# ---- 2. one person per name -------------------------------------------------------------------
+def _link_short_names(dm: DocMentions) -> None:
+    full: dict[str, list[str]] = {}  # last name -> person keys with that last name
+    for key, info in dm.actors.items():
+        if info.kind == "Person" and " " in info.label:
+            full.setdefault(norm(info.label.split()[-1]), []).append(key)
+    for m in list(dm.mentions):
+        if m.end - m.start != 1 or m.kind == "Place" and m.key and not m.key.startswith("place:"):
+            continue
+        if m.kind not in {"Person", "Organization", "Place"}:
+            continue
+        targets = full.get(norm(m.surface), [])
+        if len(targets) == 1 and targets[0] != m.key:
+            old = m.key
+            m.key, m.kind = targets[0], "Person"
+            dm.actors[targets[0]].names.add(m.surface)
+            if old and old not in {x.key for x in dm.mentions if x is not m}:
+                dm.actors.pop(old, None)
+                dm.places.pop(old, None)
+
+
+# ---- common-noun actors -----------------------------------------------------------------------
+def _common_noun_actors(dm: DocMentions) -> None:
+    lex = dm.lex
+    person_nouns = set(lex.actors["person_nouns"])
+    group_nouns = set(lex.actors["group_nouns"])
+    org_nouns = set(lex.actors["org_nouns"])
+    state_nouns = set(lex.actors["state_nouns"])
+    for token in dm.doc:
+        if token.pos_ not in {"NOUN", "PROPN"} or not _live(dm, token):
+            continue
+        lower = token.lower_
+        existing = dm.by_token.get(token.i)
+        if existing is not None and existing.kind not in {"Place"}:
+            continue
+        left = [t for t in token.lefts if t.dep_ in {"compound", "amod", "nmod", "poss", "npadvmod"}]
+        mods = [dm.by_token.get(t.i) for t in _left_span_tokens(token, left)]
+        mods = [m for m in mods if m is not None and m.key and m.kind != "Place"]
+        span = dm.doc[_np_start(token, left):token.i + 1]
+        text = _surface(span)
+        # "the Israeli military", "Egyptian authorities", "the Biden administration"
+        if lower in org_nouns or (token.i > 0 and f"{dm.doc[token.i - 1].lower_} {lower}" in org_nouns):
+            known = lex.names.get(norm(text))
+            if known:
+                dm._add(Mention(span.start, span.end, known.key, known.kind, text))
+                dm._actor(known.key, known.kind, known.name, text)
+                continue
+            if mods:
+                mod = mods[-1]
+                if lower in state_nouns and mod.key.startswith("country:"):
+                    dm._add(Mention(span.start, span.end, mod.key, "Country", text))
+                    dm._actor(mod.key, "Country", dm.actors[mod.key].label, text)
+                    continue
+                if lower == "administration" and mod.kind == "Person":
+                    label = f"{dm.doc[mod.start:mod.end].text.split()[-1]} administration"
+                else:
+                    label = text
+                key = "org:" + norm(label)
+                dm._add(Mention(span.start, span.end, key, "Organization", label, affiliation=mod.key))
+                dm._actor(key, "Organization", label, text, named=False)
+            continue
+        is_group = lower in group_nouns and token.tag_ in {"NNS", "NNPS"}
+        is_person = lower in person_nouns and token.tag_ in {"NN", "NNP"}
+        if not (is_group or is_person):
+            continue
+        if is_group and not mods:
+            continue  # "officials", "other foreign officials": no one in particular
+        if is_person and not _described_person(token, span):
+            continue
+        label = re.sub(r"^(a|an|one|the|some|two|three|several|other)\s+", "", text, flags=re.I)
+        kind = "Group" if is_group else "Person"
+        key = f"{kind.lower()}:{norm(label)}"
+        dm._add(Mention(span.start, span.end, key, kind, label, affiliation=mods[-1].key if mods else None))
+        dm._actor(key, kind, label, "", described=True, named=False)
+
+
+def _left_span_tokens(token: Token, left: list[Token]) -> list[Token]:
+    out = []
+    for t in left:
+        out.extend(t.subtree)
+    return out
+
+
+def _np_start(token: Token, left: list[Token]) -> int:
+    start = token.i
+    for t in left:
+        start = min(start, t.left_edge.i)
+    doc = token.doc
+    while start < token.i and doc[start].dep_ in {"det", "predet"} and doc[start].lower_ in {"the"}:
+        start += 1
+    return start
+
+
+def _described_person(token: Token, span: Span) -> bool:
+    """'a senior official', 'an Israeli official': an indefinite described person."""
+    dets = [t for t in token.lefts if t.dep_ == "det"]
+    return bool(dets) and dets[0].lower_ in {"a", "an", "one", "another"} and len(span) >= 1
+
+
+# ---- 3. roles ---------------------------------------------------------------------------------
+def _title_text(tokens: list[Token], lex: Lexicon) -> tuple[str | None, list[Token]]:
+    """The title in a run of tokens ("U.S. Secretary of State" -> "Secretary of State")."""
+    words = [t for t in tokens if t.dep_ not in {"det", "case"} and t.tag_ not in {"PRP$", "POS", "DT"}
+             and not t.is_punct]
+    if not words:
+        return None, []
+    text = " ".join(t.text for t in words)
+    low = text.lower()
+    head_part = low.split(" of ")[0]
+    for head in sorted(lex.title_heads, key=len, reverse=True):
+        if head_part == head or head_part.endswith(" " + head):
+            return text, words
+    return None, []
+
+
+def _roles(dm: DocMentions) -> None:
+    lex = dm.lex
+    doc = dm.doc
+    weak = set(lex.titles["weak_heads"])
+    for m in list(dm.mentions):
+        if m.kind != "Person" or not m.key or not _live(dm, doc[m.start]):
+            continue
+        head = doc[m.start:m.end].root
+        sent = head.sent
+        # a) title before the name, in the same noun phrase
+        prefix = [t for t in doc[head.left_edge.i:m.start] if t.i >= sent.start]
+        if prefix:
+            aff_tokens = [t for t in prefix if dm.by_token.get(t.i) is not None and
+                          dm.by_token[t.i].kind in {"Country", "Organization", "Group", "Person"}]
+            after_aff = [t for t in prefix if not aff_tokens or t.i > aff_tokens[-1].i]
+            title, words = _title_text(after_aff, lex)
+            if title and not (len(words) == 1 and words[0].lower_ in weak):
+                aff = dm.by_token[aff_tokens[-1].i].key if aff_tokens else None
+                _add_role(dm, m.key, title, aff, sent, prefix_start=prefix[0].i)
+        # b) apposition: "Antony Blinken, the U.S. secretary of state" / "the head of ..., Antony Blinken"
+        for other in [*[c for c in head.children if c.dep_ == "appos"], *([head.head] if head.dep_ == "appos" else [])]:
+            if dm.by_token.get(other.i) is not None and dm.by_token[other.i].kind in {"Person", "Country", "Organization"}:
+                continue
+            tokens = [t for t in other.subtree if not (m.start <= t.i < m.end) and t.i not in
+                      {x.i for c in head.children if c.dep_ == "appos" and c is not other for x in c.subtree}]
+            tokens = [t for t in tokens if t.dep_ not in {"relcl", "appos"} or t is other]
+            tokens = _trim_clause(tokens, other)
+            aff = None
+            core = []
+            for t in tokens:
+                mm = dm.by_token.get(t.i)
+                if mm is not None and mm.kind in {"Country", "Organization"} and t.i < other.i:
+                    aff = mm.key
+                    continue
+                core.append(t)
+            # "the foreign minister of Y" / "a spokesman for Y": the affiliation follows
+            for t in tokens:
+                if t.dep_ == "pobj" and t.head.lower_ in {"of", "for"} and t.head.head is other:
+                    mm = dm.by_token.get(t.i)
+                    if mm is not None and mm.kind in {"Country", "Organization"}:
+                        aff = aff or mm.key
+                        core = [c for c in core if c.i < t.head.i]
+            title, words = _title_text(core, lex)
+            if title:
+                _add_role(dm, m.key, title, aff, sent)
+                desc = Mention(min(t.i for t in other.subtree), max(t.i for t in tokens) + 1, m.key, "Description",
+                               _surface(doc[min(t.i for t in tokens):max(t.i for t in tokens) + 1]))
+                dm.actors[m.key].names.add(_description_name(tokens))
+
+
+def _trim_clause(tokens: list[Token], head: Token) -> list[Token]:
+    """Keep the noun phrase part (stop at a relative clause or a comma after the head)."""
+    out = []
+    for t in sorted(tokens, key=lambda x: x.i):
+        if t.i > head.i and (t.text == "," or t.dep_ in {"relcl", "acl"}):
+            break
+        out.append(t)
+    return out
+
+
+def _description_name(tokens: list[Token]) -> str:
+    toks = sorted(tokens, key=lambda x: x.i)
+    while toks and (toks[0].tag_ in {"PRP$"} or toks[0].is_punct):
+        toks = toks[1:]
+    while toks and toks[-1].is_punct:
+        toks = toks[:-1]
+    if not toks:
+        return ""
+    return toks[0].doc[toks[0].i:toks[-1].i + 1].text
+
+
+def _add_role(dm: DocMentions, holder: str, title: str, aff: str | None, sent: Span, prefix_start=None) -> None:
+    title = re.sub(r"\s+", " ", title).strip(" ,")
+    for r in dm.roles:
+        if r.holder == holder and r.title.lower() == title.lower() and r.affiliation == aff and r.sent == sent:
+            return
+    dm.roles.append(RoleHit(holder, title, aff, sent))
+
+
+def title_key(title: str, lex: Lexicon) -> str:
+    """A title in comparable form: lower case, synonyms merged ("chief of" = "head of")."""
+    low = re.sub(r"\s+", " ", title.lower().replace("-", " ")).strip()
+    for word, same in sorted(lex.title_synonyms.items(), key=lambda kv: -len(kv[0])):
+        low = re.sub(rf"\b{re.escape(word.replace('-', ' '))}\b", same.replace("-", " "), low)
+    return low
+
+
+# ---- 4. descriptions and pronouns -------------------------------------------------------------
+def _descriptions(dm: DocMentions) -> None:
+    """'the head of US diplomacy', 'the Secretary', 'his Israeli counterpart' -> a role holder."""
+    lex = dm.lex
+    doc = dm.doc
+    roles = [(title_key(r.title, lex), r) for r in dm.roles]
+    if not roles:
+        return
+    for token in doc:
+        if token.pos_ not in {"NOUN", "PROPN"} or token.i in dm.by_token or not _live(dm, token):
+            continue
+        if token.lower_ not in lex.title_heads and not any(h.endswith(" " + token.lower_) for h in lex.title_heads):
+            continue
+        dets = [t for t in token.lefts if t.dep_ in {"det", "poss"}]
+        if not dets or dets[0].lower_ in {"a", "an", "another", "any", "every", "some"}:
+            continue
+        left = [t for t in token.lefts if t.dep_ in {"compound", "amod"}]
+        start = min([token.i, *[t.left_edge.i for t in left]])
+        of_part = [c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"]
+        end = token.i + 1
+        if of_part:
+            end = max(t.i for t in of_part[0].subtree) + 1
+        words = [t for t in doc[start:end] if t.tag_ not in {"PRP$", "DT", "POS"}]
+        aff = None
+        core = []
+        for t in words:
+            mm = dm.by_token.get(t.i)
+            if mm is not None and mm.kind in {"Country", "Organization"} and t.i < token.i:
+                aff = mm.key
+                continue
+            core.append(t)
+        want = title_key(" ".join(t.text for t in core), lex)
+        matches = {r.holder for key, r in roles if _title_matches(want, key) and (aff is None or r.affiliation in {aff, None})}
+        if len(matches) == 1:
+            holder = matches.pop()
+            surface = _surface(doc[start:end])
+            dm._add(Mention(start, end, holder, "Person", surface))
+            name = re.sub(r"^(the|his|her|their|its)\s+", "", surface, flags=re.I)
+            if name.lower() != dm.actors[holder].label.lower() and len(name.split()) > 1:
+                dm.actors[holder].names.add(surface if surface.lower().startswith("the ") else name)
+
+
+def _title_matches(want: str, have: str) -> bool:
+    if not want:
+        return False
+    if want == have:
+        return True
+    want_words, have_words = want.split(), have.split()
+    # "the Secretary" names the holder of "Secretary of State"
+    if " of " not in f" {want} " and have.split(" of ")[0].endswith(want):
+        return True
+    return len(want_words) >= 2 and set(want_words) <= set(have_words)
+
+
+def _pronouns(dm: DocMentions) -> None:
+    lex = dm.lex
+    singular = set(lex.actors["singular_pronouns"])
+    plural = set(lex.actors["plural_pronouns"])
+    doc = dm.doc
+    for token in doc:
+        low = token.lower_
+        if low not in singular and low not in plural or not _live(dm, token):
+            continue
+        want_plural = low in plural
+        key = _antecedent(dm, token, want_plural)
+        if key:
+            kind = dm.actors[key].kind if key in dm.actors else "Person"
+            dm._add(Mention(token.i, token.i + 1, key, kind, token.text))
+
+
+def _antecedent(dm: DocMentions, token: Token, plural: bool) -> str | None:
+    doc = dm.doc
+
+    def fits(m: Mention) -> bool:
+        if not m.key or m.kind in {"Place", "Description"}:
+            return False
+        info = dm.actors.get(m.key)
+        kind = info.kind if info else m.kind
+        if plural:
+            return kind == "Group" or (kind in {"Country", "Organization"} and not m.adjective)
+        return kind == "Person"
+
+    sent = token.sent
+    # same sentence: the subject of a clause that governs the pronoun ("Blinken said he ...")
+    head = token.head
+    while head is not None and head.i != head.head.i:
+        head = head.head
+        for child in head.children:
+            if child.dep_ in {"nsubj", "nsubjpass"} and child.i < token.i:
+                m = dm.by_token.get(child.i) or _mention_in(dm, child)
+                if m and fits(m) and m.start != token.i:
+                    return m.key
+    for child in token.head.children:
+        pass
+    # same sentence, earlier: a subject mention ("While U.S. officials ..., they ...")
+    for m in sorted((m for m in dm.mentions if sent.start <= m.start < token.i), key=lambda x: -x.start):
+        if fits(m) and doc[m.start:m.end].root.dep_ in {"nsubj", "nsubjpass"}:
+            return m.key
+    # previous sentences: the subject of the main clause, else the last fitting mention
+    sents = [s for s in doc.sents if s.end <= sent.start and s.start not in dm.skip]
+    for s in reversed(sents[-3:]):
+        subj = _main_subject(dm, s)
+        if subj and fits(subj):
+            return subj.key
+        cands = [m for m in dm.mentions if s.start <= m.start < s.end and fits(m)]
+        if cands:
+            return cands[-1].key
+    return None
+
+
+def _mention_in(dm: DocMentions, token: Token) -> Mention | None:
+    for t in token.subtree:
+        m = dm.by_token.get(t.i)
+        if m is not None and doc_root(dm, m) is token:
+            return m
+    return dm.by_token.get(token.i)
+
+
+def doc_root(dm: DocMentions, m: Mention) -> Token:
+    return dm.doc[m.start:m.end].root
+
+
+def _main_subject(dm: DocMentions, sent: Span) -> Mention | None:
+    root = sent.root
+    for child in root.children:
+        if child.dep_ in {"nsubj", "nsubjpass"}:
+            m = dm.by_token.get(child.i)
+            if m is None:
+                for a in child.children:
+                    if a.dep_ == "appos" and a.i in dm.by_token:
+                        return dm.by_token[a.i]
+            return m
+    return None
