@@ -84,12 +84,12 @@ class _Reader:
                 continue
             t = ent.root
             hops = 0
-            while t.i != t.head.i and t is not head and hops < 4:
-                if t.pos_ in {"VERB", "AUX"} and t is not head:
+            while t.i != t.head.i and t.i != head.i and hops < 4:
+                if t.pos_ in {"VERB", "AUX"} and t.i != head.i:
                     break
                 t = t.head
                 hops += 1
-            if t is head:
+            if t.i == head.i:
                 return dates.resolve(ent.text, self.document.published, future)
         return None
 
@@ -174,7 +174,7 @@ class _Reader:
                 return (_strip_quote(words), (b, e)), bool(quotes and any(q[0] <= b < q[1] for q in quotes))
         # "as X has detailed": the main clause is what was said
         if verb.dep_ == "advcl" and any(c.lower_ == "as" and c.dep_ == "mark" for c in verb.children):
-            main = verb.head
+            main = sent.root
             toks = [t for t in main.subtree if t.i not in {x.i for x in verb.subtree}]
             return self._range(toks, quotes)
         # "X said, I am convinced ...": what follows the verb
@@ -381,7 +381,7 @@ class _Reader:
         for v in chain:
             if any(c.lower_ in FUTURE_AUX for c in v.children if c.dep_ == "aux"):
                 return "planned"
-            if v is not verb and (v.lemma_.lower() in planned):
+            if v.i != verb.i and (v.lemma_.lower() in planned):
                 return "planned"
             if any(c.lemma_.lower() in {"plan", "schedule", "expect", "set", "due"} and c.dep_ in {"auxpass", "aux"}
                    for c in v.children):
@@ -425,16 +425,16 @@ class _Reader:
         return None
 
     def _find_meeting(self, kind, participants, location, sent) -> _Event | None:
+        """The meeting a definite mention ("the call", "his visit") refers back to."""
         group = _kind_group(kind)
-        for ev in reversed(self.meetings):
-            if _kind_group(ev.kind) != group:
-                continue
-            if participants and not set(participants) & set(ev.participants):
-                continue
-            return ev
+        for same in (lambda ev: ev.kind == kind, lambda ev: _kind_group(ev.kind) == group):
+            for ev in reversed(self.meetings):
+                if same(ev) and (not participants or set(participants) & set(ev.participants)):
+                    return ev
         return None
 
     def _add_meeting(self, ev: _Event, sent: SpacySpan) -> None:
+        ev.participants = self.dm.with_states(ev.participants)
         for other in self.meetings:
             if _same_meeting(other, ev):
                 _absorb(other, mode=ev.mode, location=ev.location, evidence=ev.evidence[0], trigger=ev.triggers[0],
@@ -496,10 +496,12 @@ class _Reader:
             subj_actors = self.dm.actors_at(subj) if subj is not None else []
             agent = [c for c in verb.children if c.dep_ == "agent"]
             agent_actors = [a for ag in agent for p in ag.children if p.dep_ == "pobj" for a in self.dm.actors_at(p)]
+            cue_verb = vlemma in _status_words(self.lex)
             if vlemma in set(self.lex.ceasefires["mediation_verbs"]):
                 mediators += agent_actors if agent_actors else subj_actors
-            elif status in {"agreed", "in force", "violated", "collapsed"} and vlemma not in {"urge", "call", "demand", "propose", "oversee", "monitor"}:
-                parties += subj_actors
+            elif cue_verb and status in {"agreed", "in force", "violated", "collapsed"} and \
+                    vlemma not in {"urge", "call", "demand", "propose", "oversee", "monitor", "enforce", "announce"}:
+                parties += subj_actors  # "Israel and Hamas agreed to a ceasefire": they are bound by it
             elif status in {"proposed", "under negotiation"} and subj_actors and vlemma in {"demand", "seek", "want", "reject", "refuse", "accept", "declare"}:
                 parties += subj_actors
             # "accused X of violating the ceasefire": X is bound by it
@@ -539,7 +541,7 @@ class _Reader:
         cues = self.lex.ceasefires["status_cues"]
         words: list[Token] = []
         words += [c for c in noun.children if c.dep_ in {"amod", "compound"}]
-        if np_head is not noun:
+        if np_head.i != noun.i:
             words.append(np_head)
         t = np_head
         hops = 0
@@ -733,10 +735,13 @@ def _subject(verb: Token) -> Token | None:
     t = verb
     for _ in range(4):
         for c in t.children:
-            if c.dep_ in {"nsubj", "nsubjpass"} and not (c.dep_ == "nsubjpass" and t is verb and verb.lemma_ in {"say"}):
+            if c.dep_ in {"nsubj", "nsubjpass"} and not (c.dep_ == "nsubjpass" and t.i == verb.i and verb.lemma_ in {"say"}):
                 return c
         if t.dep_ in {"xcomp", "conj", "advcl", "acomp"} and t.head.i != t.i:
             t = t.head
+            continue
+        if t.dep_ == "pcomp" and t.head.dep_ == "prep" and t.head.head.i != t.head.i:
+            t = t.head.head  # "after visiting the Arctic": the subject of the clause it modifies
             continue
         break
     return None

@@ -43,6 +43,7 @@ class ActorInfo:
     names: set[str] = field(default_factory=set)
     described: bool = False
     named: bool = True  # found by the entity recogniser or gazetteer (kept even without facts)
+    affiliation: str | None = None  # the state or organisation a collective or described person belongs to
 
 
 @dataclass
@@ -91,6 +92,17 @@ class DocMentions:
             if key and key not in keys:
                 keys.append(key)
         return keys
+
+    def with_states(self, keys: list[str]) -> list[str]:
+        """Keys plus the state each unnamed collective or described person belongs to:
+        "Moroccan diplomats" meet for Morocco, as event coders code them."""
+        out = list(keys)
+        for key in keys:
+            info = self.actors.get(key)
+            if info is not None and info.affiliation and info.affiliation.startswith("country:") \
+                    and (info.kind == "Group" or info.described) and info.affiliation not in out:
+                out.append(info.affiliation)
+        return out
 
     def place_at(self, token: Token) -> str | None:
         """A place or state that a noun phrase names as a location."""
@@ -247,6 +259,13 @@ def _link_short_names(dm: DocMentions) -> None:
             if old and old not in {x.key for x in dm.mentions if x is not m}:
                 dm.actors.pop(old, None)
                 dm.places.pop(old, None)
+    # a surname the entity recogniser missed ("Price said ...") is still that person
+    for token in dm.doc:
+        if token.i in dm.by_token or not token.is_title or token.pos_ not in {"PROPN", "NOUN"} or not _live(dm, token):
+            continue
+        targets = full.get(token.lower_, [])
+        if len(targets) == 1:
+            dm._add(Mention(token.i, token.i + 1, targets[0], "Person", token.text))
 
 
 # ---- common-noun actors -----------------------------------------------------------------------
@@ -266,6 +285,7 @@ def _common_noun_actors(dm: DocMentions) -> None:
         left = [t for t in token.lefts if t.dep_ in {"compound", "amod", "nmod", "poss", "npadvmod"}]
         mods = [dm.by_token.get(t.i) for t in _left_span_tokens(token, left)]
         mods = [m for m in mods if m is not None and m.key and m.kind != "Place"]
+        norp = [t for t in _left_span_tokens(token, left) if t.ent_type_ == "NORP"]
         span = dm.doc[_np_start(token, left):token.i + 1]
         text = _surface(span)
         # "the Israeli military", "Egyptian authorities", "the Biden administration"
@@ -293,15 +313,17 @@ def _common_noun_actors(dm: DocMentions) -> None:
         is_person = lower in person_nouns and token.tag_ in {"NN", "NNP"}
         if not (is_group or is_person):
             continue
-        if is_group and not mods:
+        if is_group and not mods and not norp:
             continue  # "officials", "other foreign officials": no one in particular
         if is_person and not _described_person(token, span):
             continue
         label = re.sub(r"^(a|an|one|the|some|two|three|several|other)\s+", "", text, flags=re.I)
         kind = "Group" if is_group else "Person"
         key = f"{kind.lower()}:{norm(label)}"
-        dm._add(Mention(span.start, span.end, key, kind, label, affiliation=mods[-1].key if mods else None))
-        dm._actor(key, kind, label, "", described=True, named=False)
+        aff = mods[-1].key if mods else None
+        dm._add(Mention(span.start, span.end, key, kind, label, affiliation=aff))
+        dm._actor(key, kind, label, "", described=is_person, named=False)
+        dm.actors[key].affiliation = dm.actors[key].affiliation or aff
 
 
 def _left_span_tokens(token: Token, left: list[Token]) -> list[Token]:
@@ -367,8 +389,8 @@ def _roles(dm: DocMentions) -> None:
             if dm.by_token.get(other.i) is not None and dm.by_token[other.i].kind in {"Person", "Country", "Organization"}:
                 continue
             tokens = [t for t in other.subtree if not (m.start <= t.i < m.end) and t.i not in
-                      {x.i for c in head.children if c.dep_ == "appos" and c is not other for x in c.subtree}]
-            tokens = [t for t in tokens if t.dep_ not in {"relcl", "appos"} or t is other]
+                      {x.i for c in head.children if c.dep_ == "appos" and c.i != other.i for x in c.subtree}]
+            tokens = [t for t in tokens if t.dep_ not in {"relcl", "appos"} or t.i == other.i]
             tokens = _trim_clause(tokens, other)
             aff = None
             core = []
@@ -380,7 +402,7 @@ def _roles(dm: DocMentions) -> None:
                 core.append(t)
             # "the foreign minister of Y" / "a spokesman for Y": the affiliation follows
             for t in tokens:
-                if t.dep_ == "pobj" and t.head.lower_ in {"of", "for"} and t.head.head is other:
+                if t.dep_ == "pobj" and t.head.lower_ in {"of", "for"} and t.head.head.i == other.i:
                     mm = dm.by_token.get(t.i)
                     if mm is not None and mm.kind in {"Country", "Organization"}:
                         aff = aff or mm.key
@@ -543,7 +565,7 @@ def _antecedent(dm: DocMentions, token: Token, plural: bool) -> str | None:
 def _mention_in(dm: DocMentions, token: Token) -> Mention | None:
     for t in token.subtree:
         m = dm.by_token.get(t.i)
-        if m is not None and doc_root(dm, m) is token:
+        if m is not None and doc_root(dm, m).i == token.i:
             return m
     return dm.by_token.get(token.i)
 

@@ -1,0 +1,249 @@
+"""Triple stores over HTTP: where a store's services are, one request to them, and ``kg load``.
+
+``kg load`` puts a build into a running store with the SPARQL 1.1 Graph Store HTTP Protocol:
+each document's named graph (``kgd:graph/<doc id>``) is PUT, so loading it again replaces
+it and touches nothing else; the shared entities graph (actors, places) is POSTed, i.e.
+merged, so documents of other builds already in the store keep their actors.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import EndpointError, GraphNotFound
+from kg.vocab import KGD
+
+ENTITIES_GRAPH = str(KGD["graph/entities"])
+TIMEOUT_ENV = "KG_ENDPOINT_TIMEOUT"
+USER_ENV = "KG_ENDPOINT_USER"
+PASSWORD_ENV = "KG_ENDPOINT_PASSWORD"
+DEFAULT_TIMEOUT = 300.0
+# The ASK that tells whether a store's default graph sees the loaded documents.
+CHECK_QUERY = Path(__file__).resolve().parents[1] / "queries" / "graph_loaded.rq"
+
+
+@dataclass(frozen=True)
+class Services:
+    """The URLs of one store's services: Graph Store Protocol, SPARQL query, SPARQL update."""
+
+    graph_store: str
+    query: str
+    update: str
+
+
+# (the URL's path ends with, Graph Store path, query path, update path), relative to the part
+# of the URL before that ending. Checked in order; the last row (Oxigraph's layout) is the default.
+_LAYOUTS = (
+    ("/store", "/store", "/query", "/update"),  # Oxigraph
+    ("/query", "/store", "/query", "/update"),  # Oxigraph (query URL given)
+    ("/update", "/store", "/query", "/update"),
+    ("/data", "/data", "/query", "/update"),  # Fuseki dataset: http://host:3030/ds/data
+    ("/sparql", "/sparql-graph-crud-auth", "/sparql", "/sparql"),  # Virtuoso
+    ("/sparql-graph-crud-auth", "/sparql-graph-crud-auth", "/sparql", "/sparql"),
+    ("/sparql-graph-crud", "/sparql-graph-crud", "/sparql", "/sparql"),
+    ("/rdf-graphs/service", "/rdf-graphs/service", "", "/statements"),  # GraphDB, RDF4J
+    ("/statements", "/rdf-graphs/service", "", "/statements"),
+    ("", "/store", "/query", "/update"),  # a bare base URL: Oxigraph's layout
+)
+
+
+def services(url: str) -> Services:
+    """Find a store's services from its base URL or from the URL of one of its services."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise EndpointError(f"the endpoint must be an http(s) URL such as http://127.0.0.1:7878, got {url!r}")
+    path = parsed.path.rstrip("/")
+    if "/repositories/" in path and not path.endswith(("/rdf-graphs/service", "/statements")):
+        repository = parsed._replace(path=path, query="", fragment="").geturl()  # GraphDB, RDF4J
+        return Services(repository + "/rdf-graphs/service", url, repository + "/statements")
+    for ending, graph_store, query, update in _LAYOUTS:
+        if path.endswith(ending):
+            base = parsed._replace(path=path[: len(path) - len(ending)], query="", fragment="").geturl()
+            return Services(base + graph_store, base + query if query else base, base + update)
+    raise AssertionError("unreachable: the last layout matches every path")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    content_type: str
+    body: bytes
+
+
+def _timeout() -> float:
+    raw = os.environ.get(TIMEOUT_ENV)
+    try:
+        return float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        raise EndpointError(f"${TIMEOUT_ENV} must be a number of seconds, got {raw!r}") from None
+
+
+def _first_line(body: bytes) -> str:
+    text = body.decode("utf-8", "replace").strip()
+    return (text.splitlines() or [""])[0][:300]
+
+
+def request(method: str, url: str, *, body: bytes | None = None, content_type: str | None = None,
+            accept: str | None = None, what: str = "the request",
+            refused: type[Exception] = EndpointError) -> Response:
+    """Send one HTTP request; turn every failure into an EndpointError (``refused`` for HTTP 400).
+
+    Credentials, when the store needs them, come from $KG_ENDPOINT_USER / $KG_ENDPOINT_PASSWORD
+    (HTTP basic authentication), never from the command line.
+    """
+    headers = {"User-Agent": "kg"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    if accept:
+        headers["Accept"] = accept
+    user = os.environ.get(USER_ENV)
+    if user:
+        token = f"{user}:{os.environ.get(PASSWORD_ENV, '')}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(token).decode("ascii")
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    timeout = _timeout()
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return Response(resp.status, resp.headers.get_content_type(), resp.read())
+    except urllib.error.HTTPError as exc:
+        detail = _first_line(exc.read() or b"") or exc.reason
+        if exc.code == 400:
+            raise refused(f"{url} refused {what} (HTTP 400): {detail}") from None
+        if exc.code == 401:
+            hint = ("check $KG_ENDPOINT_USER and $KG_ENDPOINT_PASSWORD" if user
+                    else "set $KG_ENDPOINT_USER and $KG_ENDPOINT_PASSWORD")
+            raise EndpointError(f"{url} requires credentials (HTTP 401): {hint}") from None
+        if exc.code == 403:
+            raise EndpointError(f"{url} refused {what} (HTTP 403 Forbidden): the account may not "
+                                f"write or read there; check the store's permissions") from None
+        if exc.code in (404, 405):
+            raise EndpointError(f"{url} answered HTTP {exc.code} ({exc.reason}): no such service there; "
+                                f"check the URL (Oxigraph: http://HOST:7878/query, Fuseki: "
+                                f"http://HOST:3030/DATASET/query)") from None
+        raise EndpointError(f"{url} failed on {what} (HTTP {exc.code} {exc.reason}): {detail}") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, ConnectionRefusedError):
+            raise EndpointError(f"cannot reach {url}: connection refused; is the triple store running "
+                                f"(e.g. `oxigraph serve --location DIR --union-default-graph`)?") from None
+        if isinstance(reason, (socket.timeout, TimeoutError)):
+            raise EndpointError(f"{url} did not answer within {timeout:g} s; check the store, "
+                                f"or raise ${TIMEOUT_ENV}") from None
+        raise EndpointError(f"cannot reach {url}: {reason}; check the URL and the network") from None
+    except (socket.timeout, TimeoutError):
+        raise EndpointError(f"{url} did not answer within {timeout:g} s; check the store, "
+                            f"or raise ${TIMEOUT_ENV}") from None
+    except (ConnectionError, OSError) as exc:
+        raise EndpointError(f"lost the connection to {url}: {exc}; is the store still running?") from None
+
+
+@dataclass(frozen=True)
+class GraphLoad:
+    """One named graph sent to the store."""
+
+    graph: str
+    triples: int
+    how: str  # "new", "replaced" or "merged"
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    build: Path
+    services: Services
+    graphs: tuple[GraphLoad, ...]
+    skipped_default: int = 0  # triples of the build's default graph, not sent
+    union_default_graph: bool | None = None  # None: not checked
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def documents(self) -> tuple[GraphLoad, ...]:
+        return tuple(g for g in self.graphs if g.graph != ENTITIES_GRAPH)
+
+    def text(self) -> str:
+        docs = self.documents
+        new = sum(g.how == "new" for g in docs)
+        lines = [
+            f"loaded {self.build} into {self.services.graph_store}",
+            f"  {len(docs)} document graphs ({new} new, {len(docs) - new} replaced), "
+            f"{sum(g.triples for g in docs)} triples",
+        ]
+        lines += [f"  entities graph <{g.graph}> merged, {g.triples} triples"
+                  for g in self.graphs if g.graph == ENTITIES_GRAPH and g.how == "merged"]
+        lines += [f"  entities graph <{g.graph}> replaced, {g.triples} triples"
+                  for g in self.graphs if g.graph == ENTITIES_GRAPH and g.how != "merged"]
+        if self.skipped_default:
+            lines.append(f"  {self.skipped_default} triples of the build's default graph were not sent "
+                         f"(kg load writes named graphs only)")
+        if self.union_default_graph is False:
+            lines.append(f"  warning: {self.services.query} does not see the named graphs in its default "
+                         f"graph, so the queries in queries/ find nothing there; start Oxigraph with "
+                         f"--union-default-graph (Fuseki: tdb2:unionDefaultGraph true), or add "
+                         f"?union-default-graph to an Oxigraph query URL")
+        elif self.union_default_graph:
+            lines.append(f"  queries: kg query FILE.rq --endpoint {self.services.query}")
+        lines += [f"  {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+def _build_dataset(graph_dir: Path) -> Path:
+    trig = Path(graph_dir) / "kg.trig"
+    if not trig.is_file():
+        raise GraphNotFound(f"no build in {graph_dir} (kg.trig is missing): run `kg build ARTICLES --out "
+                            f"{graph_dir}` first")
+    return trig
+
+
+def _graph_url(service: str, graph: str) -> str:
+    return service + "?" + urllib.parse.urlencode({"graph": graph})
+
+
+def load(graph_dir: Path, endpoint: str) -> LoadReport:
+    """Load the build in ``graph_dir`` into the store at ``endpoint``: one named graph per document."""
+    trig = _build_dataset(graph_dir)
+    where = services(endpoint)
+    graphs: dict[str, list[ox.Triple]] = {}
+    skipped = 0
+    try:
+        for quad in ox.parse(path=str(trig), format=ox.RdfFormat.TRIG):
+            if isinstance(quad.graph_name, ox.DefaultGraph):
+                skipped += 1
+                continue
+            graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
+    except SyntaxError as exc:
+        raise GraphNotFound(f"{trig} cannot be read ({exc}): rebuild it with `kg build ... --out {graph_dir}`") \
+            from None
+    # The entities graph goes last, so a store that refuses midway holds no actors without documents.
+    order = sorted(graphs, key=lambda g: (g == ENTITIES_GRAPH, g))
+    loaded = []
+    notes = []
+    for graph in order:
+        triples = graphs[graph]
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        has_blank = any(isinstance(term, ox.BlankNode) for t in triples for term in (t.subject, t.object))
+        merge = graph == ENTITIES_GRAPH and not has_blank
+        if graph == ENTITIES_GRAPH and has_blank:
+            notes.append("the entities graph has blank nodes, so it was replaced rather than merged")
+        resp = request("POST" if merge else "PUT", _graph_url(where.graph_store, graph), body=body,
+                       content_type="application/n-triples", what=f"the graph <{graph}>")
+        how = "merged" if merge else ("new" if resp.status == 201 else "replaced")
+        loaded.append(GraphLoad(graph, len(triples), how))
+    return LoadReport(Path(graph_dir), where, tuple(loaded), skipped, _sees_documents(where), tuple(notes))
+
+
+def _sees_documents(where: Services) -> bool | None:
+    """Ask the store's query service whether its default graph sees kg's documents."""
+    if not CHECK_QUERY.is_file():
+        return None
+    body = urllib.parse.urlencode({"query": CHECK_QUERY.read_text(encoding="utf-8")}).encode()
+    resp = request("POST", where.query, body=body, content_type="application/x-www-form-urlencoded",
+                   accept="application/sparql-results+json", what="the check query")
+    result = ox.parse_query_results(resp.body, ox.QueryResultsFormat.JSON)
+    return bool(result)

@@ -1,0 +1,509 @@
+/* kg graph page. Every string from the graph reaches the page through textContent or the
+   canvas, never as HTML: an article's "<script>" is shown as the text it is. */
+(function () {
+  "use strict";
+  var state = window.kgViz;
+  var data = JSON.parse(document.getElementById("kg-data").textContent);
+  var $ = function (id) { return document.getElementById(id); };
+  var nf = new Intl.NumberFormat("en");
+  var N = data.nodes.length, E = data.edges.length;
+  var BIG = N > 1500, HUGE = N > 6000;
+  var LABEL_MAX = 38;
+
+  var classInfo = {}, propInfo = {};
+  data.classes.forEach(function (c) { classInfo[c.name] = c; });
+  data.properties.forEach(function (p) { propInfo[p.name] = p; });
+
+  // ------------------------------------------------------------------ DOM helpers (text only)
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function textEl(tag, text, cls) {  // article text: isolated direction
+    var e = el(tag, (cls ? cls + " " : "") + "kg-text", text);
+    e.dir = "auto";
+    return e;
+  }
+  function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
+  function short(s) { s = String(s); return s.length > LABEL_MAX ? s.slice(0, LABEL_MAX - 1) + "…" : s; }
+  function docName(i) {
+    var d = data.documents[i];
+    if (!d) return "unknown document";
+    return (d.title || d.id) + (d.date ? " (" + d.date + ")" : "");
+  }
+
+  // ------------------------------------------------------------------ shapes (legend and Ceasefire)
+  var SVG = "http://www.w3.org/2000/svg";
+  function polygon(cx, cy, r, sides, rot) {
+    var pts = [];
+    for (var k = 0; k < sides; k++) {
+      var a = rot + k * 2 * Math.PI / sides;
+      pts.push([cx + r * Math.cos(a), cy + r * Math.sin(a)]);
+    }
+    return pts;
+  }
+  function shapePoints(shape, c, r) {
+    switch (shape) {
+      case "square": return [[c - r, c - r], [c + r, c - r], [c + r, c + r], [c - r, c + r]];
+      case "hexagon": return polygon(c, c, r, 6, 0);
+      case "triangle": return polygon(c, c + r * 0.2, r * 1.1, 3, -Math.PI / 2);
+      case "triangleDown": return polygon(c, c - r * 0.2, r * 1.1, 3, Math.PI / 2);
+      case "diamond": return polygon(c, c, r * 1.15, 4, 0);
+      case "octagon": return polygon(c, c, r * 1.05, 8, Math.PI / 8);
+      case "star":
+        var pts = [];
+        for (var k = 0; k < 10; k++) {
+          var a = -Math.PI / 2 + k * Math.PI / 5, rr = k % 2 ? r * 0.45 : r * 1.15;
+          pts.push([c + rr * Math.cos(a), c + rr * Math.sin(a)]);
+        }
+        return pts;
+      default: return null;  // dot
+    }
+  }
+  function legendIcon(shape, colour) {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("width", "16"); svg.setAttribute("height", "16"); svg.setAttribute("viewBox", "0 0 16 16");
+    var pts = shapePoints(shape, 8, 6), s;
+    if (pts) {
+      s = document.createElementNS(SVG, "polygon");
+      s.setAttribute("points", pts.map(function (p) { return p[0].toFixed(1) + "," + p[1].toFixed(1); }).join(" "));
+    } else {
+      s = document.createElementNS(SVG, "circle");
+      s.setAttribute("cx", "8"); s.setAttribute("cy", "8"); s.setAttribute("r", "6");
+    }
+    s.setAttribute("fill", colour); s.setAttribute("stroke", "#333"); s.setAttribute("stroke-width", "0.7");
+    svg.appendChild(s);
+    return svg;
+  }
+  function lineIcon(colour) {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("width", "22"); svg.setAttribute("height", "10"); svg.setAttribute("viewBox", "0 0 22 10");
+    var l = document.createElementNS(SVG, "line");
+    l.setAttribute("x1", "1"); l.setAttribute("y1", "5"); l.setAttribute("x2", "21"); l.setAttribute("y2", "5");
+    l.setAttribute("stroke", colour); l.setAttribute("stroke-width", "2.5");
+    svg.appendChild(l);
+    return svg;
+  }
+  function darker(hex) {
+    var n = parseInt(hex.slice(1), 16), f = 0.62;
+    var r = Math.round((n >> 16) * f), g = Math.round(((n >> 8) & 255) * f), b = Math.round((n & 255) * f);
+    return "#" + ((1 << 24) + (r << 16) + (g << 8) + b).toString(16).slice(1);
+  }
+  // vis-network has no octagon: Ceasefire nodes are drawn here, label included.
+  function octagonRenderer(o) {
+    var ctx = o.ctx, st = o.style, r = st.size, x = o.x, y = o.y;
+    return {
+      drawNode: function () {
+        var pts = polygon(x, y, r * 1.05, 8, Math.PI / 8);
+        ctx.beginPath();
+        ctx.moveTo(pts[0][0], pts[0][1]);
+        for (var k = 1; k < 8; k++) ctx.lineTo(pts[k][0], pts[k][1]);
+        ctx.closePath();
+        ctx.fillStyle = st.color; ctx.fill();
+        ctx.lineWidth = st.borderWidth; ctx.strokeStyle = st.borderColor; ctx.stroke();
+      },
+      drawExternalLabel: function () {
+        if (!o.label) return;
+        var scale = ctx.getTransform ? ctx.getTransform().a : 1;
+        if (14 * scale < 5) return;  // like vis-network's label draw threshold
+        ctx.font = "14px system-ui, sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "top";
+        ctx.lineWidth = 3; ctx.strokeStyle = "#ffffff"; ctx.strokeText(o.label, x, y + r + 5);
+        ctx.fillStyle = "#1f2328"; ctx.fillText(o.label, x, y + r + 5);
+      },
+      nodeDimensions: { width: 2 * r, height: 2 * r }
+    };
+  }
+
+  // ------------------------------------------------------------------ vis data
+  var groups = {};
+  data.classes.forEach(function (c) {
+    var g = {
+      color: { background: c.color, border: darker(c.color),
+               highlight: { background: c.color, border: "#000000" }, hover: { background: c.color, border: "#000000" } },
+      borderWidth: 1, borderWidthSelected: 3
+    };
+    if (c.shape === "octagon") { g.shape = "custom"; g.ctxRenderer = octagonRenderer; }
+    else g.shape = c.shape;
+    groups[c.name] = g;
+  });
+  var visNodes = new Array(N);
+  for (var i = 0; i < N; i++) {
+    var n = data.nodes[i];
+    visNodes[i] = { id: i, label: short(n.label), group: n.cls, value: n.degree };
+  }
+  var edgeLabels = E <= 400;
+  $("kg-edge-labels").checked = edgeLabels;
+  var visEdges = new Array(E);
+  for (var j = 0; j < E; j++) {
+    var e = data.edges[j], colour = (propInfo[e[2]] || {}).color || "#999999";
+    visEdges[j] = { id: j, from: e[0], to: e[1], label: edgeLabels ? e[2] : undefined,
+                    color: { color: colour, highlight: darker(colour), hover: darker(colour), opacity: 0.85 } };
+  }
+  var nodes = new vis.DataSet(visNodes);
+  var edges = new vis.DataSet(visEdges);
+
+  // Physics lays the graph out, then stops: fewer iterations the bigger the graph.
+  var iterations = N <= 300 ? 400 : N <= 1500 ? 200 : N <= 6000 ? 80 : 30;
+  var options = {
+    autoResize: true,
+    groups: groups,
+    nodes: {
+      font: { size: 14, face: "system-ui, sans-serif", color: "#1f2328", strokeWidth: 3, strokeColor: "#ffffff" },
+      scaling: { min: 9, max: 42, label: { enabled: false, drawThreshold: 5 } }
+    },
+    edges: {
+      width: 1.2, selectionWidth: 2,
+      arrows: { to: { enabled: !BIG, scaleFactor: 0.45 } },
+      font: { size: 10, color: "#57606a", strokeWidth: 3, strokeColor: "#ffffff", align: "middle" },
+      smooth: N <= 300 ? { enabled: true, type: "continuous", roundness: 0.3 } : false
+    },
+    layout: { randomSeed: 7, improvedLayout: N <= 150 },
+    physics: {
+      enabled: N > 0,
+      solver: "forceAtlas2Based",
+      forceAtlas2Based: { gravitationalConstant: -60, centralGravity: 0.008, springLength: 110, springConstant: 0.06,
+                          damping: 0.5, avoidOverlap: N <= 1500 ? 0.2 : 0 },
+      maxVelocity: 60, minVelocity: 1.5, timestep: 0.5,
+      stabilization: { enabled: true, iterations: iterations, updateInterval: Math.max(5, Math.round(iterations / 20)), fit: true }
+    },
+    interaction: { hover: !HUGE, tooltipDelay: 150, hideEdgesOnDrag: BIG, hideEdgesOnZoom: HUGE,
+                   multiselect: false, navigationButtons: false, keyboard: false }
+  };
+  var container = $("kg-network");
+  var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
+  state.network = network; state.nodes = nodes; state.edges = edges; state.data = data;
+
+  var progress = $("kg-progress");
+  if (N > 0) {
+    progress.hidden = false;
+    $("kg-progress-text").textContent = "Laying out " + nf.format(N) + " nodes…";
+  }
+  network.on("stabilizationProgress", function (p) {
+    progress.querySelector("#kg-progress-bar div").style.width = Math.round(100 * p.iterations / p.total) + "%";
+  });
+  function settled() {
+    network.setOptions({ physics: { enabled: false } });  // settle, then stop: the page stays responsive
+    progress.hidden = true;
+    state.stabilizedMs = performance.now();
+    network.once("afterDrawing", function () {
+      state.ready = true;
+      state.readyMs = performance.now();
+    });
+    if (data.focus !== null && data.focus !== undefined) {
+      network.selectNodes([data.focus]);
+      showNode(data.focus);
+    }
+    network.fit({ animation: false });
+    network.redraw();
+  }
+  if (N > 0) network.once("stabilizationIterationsDone", settled);
+  else { state.ready = true; state.readyMs = performance.now(); }
+
+  // ------------------------------------------------------------------ header, legend, notice
+  var s = data.stats;
+  $("kg-stats").textContent = nf.format(s.nodes) + " nodes · " + nf.format(s.edges) + " edges · " +
+    nf.format(data.documents.length) + " document" + (data.documents.length === 1 ? "" : "s") +
+    (s.nodes < s.totalNodes ? " (of " + nf.format(s.totalNodes) + " nodes in the build)" : "");
+  $("kg-generated").textContent = "Generated " + data.generated + " by kg " + data.version +
+    ". Betweenness: " + s.betweenness + ".";
+
+  var classOn = {};
+  var legend = $("kg-legend-classes");
+  data.classes.forEach(function (c) {
+    classOn[c.name] = true;
+    var li = el("li"), label = el("label"), box = el("input");
+    box.type = "checkbox"; box.checked = true; box.dataset.cls = c.name;
+    box.addEventListener("change", function () { classOn[c.name] = box.checked; applyFilters(); });
+    label.appendChild(box); label.appendChild(legendIcon(c.shape, c.color)); label.appendChild(el("span", null, c.name));
+    label.appendChild(el("span", "kg-count", nf.format(c.count)));
+    if (!c.count) li.className = "kg-empty";
+    li.appendChild(label);
+    legend.appendChild(li);
+  });
+  var edgeLegend = $("kg-legend-edges");
+  data.properties.forEach(function (p) {
+    if (!p.count) return;
+    var li = el("li");
+    li.appendChild(lineIcon(p.color)); li.appendChild(el("span", null, p.name));
+    li.appendChild(el("span", "kg-count", nf.format(p.count)));
+    edgeLegend.appendChild(li);
+  });
+  $("kg-edge-labels").addEventListener("change", function () {
+    var on = this.checked;
+    edges.update(data.edges.map(function (e, k) { return { id: k, label: on ? e[2] : "" }; }));
+  });
+
+  var docSelect = $("kg-doc");
+  var all = el("option", null, "All documents (" + nf.format(data.documents.length) + ")");
+  all.value = "";
+  docSelect.appendChild(all);
+  data.documents.forEach(function (d, k) {
+    var o = el("option", null, docName(k));
+    o.value = String(k);
+    docSelect.appendChild(o);
+  });
+  docSelect.addEventListener("change", applyFilters);
+
+  if (data.notes.length || s.truncated) {
+    var notice = $("kg-notice");
+    notice.hidden = false;
+    if (s.truncated) {
+      var left = s.matchedNodes - s.nodes;
+      notice.appendChild(el("p", null, "Showing the " + nf.format(s.nodes) + " most connected of " +
+        nf.format(s.matchedNodes) + " nodes (size limit " + nf.format(s.maxNodes) + "). Left out: " + nf.format(left) +
+        " nodes (" + Object.keys(s.omitted).map(function (c) { return nf.format(s.omitted[c]) + " " + c; }).join(", ") +
+        ") and " + nf.format(s.matchedEdges - s.edges) + " edges."));
+      notice.appendChild(el("p", null, "To see them:"));
+      data.hints.forEach(function (h) { notice.appendChild(textEl("code", h)); });
+    }
+    data.notes.forEach(function (t) {
+      if (s.truncated && t.indexOf("size limit") === 0) return;
+      notice.appendChild(textEl("p", "Showing: " + t));
+    });
+  }
+
+  // ------------------------------------------------------------------ filters
+  function visible(n) {
+    if (!classOn[n.cls]) return false;
+    var d = docSelect.value;
+    return d === "" || n.docs.indexOf(Number(d)) >= 0;
+  }
+  var hiddenNow = new Array(N).fill(false);
+  function applyFilters() {
+    var changed = [], hid = new Array(N);
+    for (var k = 0; k < N; k++) {
+      hid[k] = !visible(data.nodes[k]);
+      if (hid[k] !== hiddenNow[k]) changed.push({ id: k, hidden: hid[k] });
+    }
+    hiddenNow = hid;
+    nodes.update(changed);
+    var ech = [];
+    for (var m = 0; m < E; m++) {
+      var eh = hid[data.edges[m][0]] || hid[data.edges[m][1]];
+      ech.push({ id: m, hidden: eh });
+    }
+    edges.update(ech);
+    var shown = hid.filter(function (h) { return !h; }).length;
+    state.visibleNodes = shown;
+  }
+  state.setClass = function (name, on) {
+    var box = legend.querySelector("input[data-cls='" + name.replace(/[^A-Za-z]/g, "") + "']");
+    if (box) box.checked = on;
+    classOn[name] = on; applyFilters();
+  };
+  state.setDocument = function (index) { docSelect.value = index === null ? "" : String(index); applyFilters(); };
+  state.visibleNodes = N;
+
+  // ------------------------------------------------------------------ details panel
+  var panel = $("kg-panel"), body = $("kg-panel-body");
+  $("kg-panel-close").addEventListener("click", function () { panel.hidden = true; network.unselectAll(); });
+  function badge(cls) {
+    var b = el("span", "kg-badge", cls);
+    b.style.background = darker((classInfo[cls] || {}).color || "#888888");
+    return b;
+  }
+  function field(dl, name, value) {
+    if (value === undefined || value === null || value === "") return;
+    dl.appendChild(el("dt", null, name));
+    var dd = el("dd");
+    if (value instanceof Node) dd.appendChild(value); else { dd.textContent = String(value); dd.dir = "auto"; dd.className = "kg-text"; }
+    dl.appendChild(dd);
+  }
+  function nodeLink(k, prefix) {
+    var span = el("span");
+    if (prefix) span.appendChild(el("span", "kg-muted", prefix + " "));
+    var a = textEl("span", data.nodes[k].label, "kg-link");
+    a.tabIndex = 0;
+    a.addEventListener("click", function () { selectNode(k); });
+    a.addEventListener("keydown", function (ev) { if (ev.key === "Enter") selectNode(k); });
+    span.appendChild(a);
+    span.appendChild(el("span", "kg-muted", " " + data.nodes[k].cls));
+    return span;
+  }
+  function evidenceList(n) {
+    var frag = document.createDocumentFragment();
+    if (!n.evidence.length) return frag;
+    frag.appendChild(el("h3", null, n.evidence.length === 1 ? "Evidence" : "Evidence (" + n.evidence.length + " sentences)"));
+    n.evidence.forEach(function (ev) {
+      var q = el("blockquote", "kg-evidence");
+      q.appendChild(textEl("span", ev[1]));
+      var d = data.documents[ev[0]];
+      var cite = el("span", "kg-cite");
+      cite.appendChild(textEl("cite", d ? (d.title || d.id) : "unknown document"));
+      var where = [];
+      if (d && d.date) where.push(d.date);
+      if (d) where.push(d.id);
+      if (ev[2] !== null && ev[3] !== null) where.push("characters " + ev[2] + "–" + ev[3]);
+      cite.appendChild(el("span", null, " — " + where.join(", ")));
+      q.appendChild(cite);
+      frag.appendChild(q);
+    });
+    return frag;
+  }
+  var neighbours = null;
+  function links(k) {
+    if (!neighbours) {
+      neighbours = new Array(N);
+      for (var q = 0; q < N; q++) neighbours[q] = [];
+      data.edges.forEach(function (e) {
+        neighbours[e[0]].push([e[2], e[1], true]);
+        neighbours[e[1]].push([e[2], e[0], false]);
+      });
+    }
+    return neighbours[k];
+  }
+  function showNode(k) {
+    var n = data.nodes[k];
+    clear(body);
+    body.appendChild(badge(n.cls));
+    body.appendChild(textEl("h2", n.label));
+    body.appendChild(el("div", "kg-iri", n.iri));
+    var dl = el("dl", "kg-fields");
+    field(dl, "also called", n.alt && n.alt.join("; "));
+    field(dl, "kind", n.kind);
+    field(dl, "title", n.title);
+    field(dl, "status", n.status);
+    field(dl, "mode", n.mode);
+    field(dl, "date", [n.date, n.dateText ? "“" + n.dateText + "”" : null].filter(Boolean).join(" "));
+    field(dl, "location", n.location);
+    if (n.text) field(dl, n.quote ? "quote" : "said", n.quote ? "“" + n.text + "”" : n.text);
+    field(dl, "degree", nf.format(n.degree));
+    field(dl, "betweenness", n.betweenness.toFixed(4));
+    body.appendChild(dl);
+    var l = links(k);
+    if (l.length) {
+      body.appendChild(el("h3", null, "Connections (" + l.length + ")"));
+      var ul = el("ul", "kg-links");
+      l.slice(0, 200).forEach(function (x) {
+        var li = el("li");
+        li.appendChild(nodeLink(x[1], x[2] ? x[0] + " →" : "← " + x[0] + " of"));
+        ul.appendChild(li);
+      });
+      if (l.length > 200) ul.appendChild(el("li", "kg-muted", "… and " + (l.length - 200) + " more"));
+      body.appendChild(ul);
+    }
+    body.appendChild(evidenceList(n));
+    if (n.docs.length) {
+      body.appendChild(el("h3", null, "Documents"));
+      var du = el("ul", "kg-links");
+      n.docs.forEach(function (d) {
+        var li = el("li");
+        li.appendChild(textEl("span", docName(d)));
+        var src = data.documents[d] && data.documents[d].source;
+        if (src) li.appendChild(textEl("div", src, "kg-muted kg-iri"));
+        du.appendChild(li);
+      });
+      body.appendChild(du);
+    }
+    panel.hidden = false;
+    state.panelNode = k;
+  }
+  function showEdge(m) {
+    var e = data.edges[m], from = data.nodes[e[0]];
+    clear(body);
+    body.appendChild(el("span", "kg-badge", e[2])).style.background = (propInfo[e[2]] || {}).color || "#888888";
+    var h = el("h2");
+    h.appendChild(textEl("bdi", from.label)); h.appendChild(document.createTextNode(" — " + e[2] + " → "));
+    h.appendChild(textEl("bdi", data.nodes[e[1]].label));
+    body.appendChild(h);
+    var ul = el("ul", "kg-links"), a = el("li"), b = el("li");
+    a.appendChild(nodeLink(e[0])); b.appendChild(nodeLink(e[1]));
+    ul.appendChild(a); ul.appendChild(b);
+    body.appendChild(ul);
+    body.appendChild(evidenceList(from));
+    panel.hidden = false;
+    state.panelNode = null;
+  }
+  function selectNode(k) {
+    if (hiddenNow[k]) {  // a search hit hidden by the filters: show everything again
+      Object.keys(classOn).forEach(function (c) { classOn[c] = true; });
+      legend.querySelectorAll("input").forEach(function (b) { b.checked = true; });
+      docSelect.value = ""; applyFilters();
+    }
+    network.selectNodes([k]);
+    network.focus(k, { scale: Math.max(network.getScale(), 1.0), animation: N < 2000 ? { duration: 400 } : false });
+    showNode(k);
+  }
+  state.select = selectNode;
+  state.showEdge = showEdge;
+  network.on("click", function (p) {
+    if (p.nodes.length) showNode(p.nodes[0]);
+    else if (p.edges.length) showEdge(p.edges[0]);
+    else { panel.hidden = true; }
+  });
+  $("kg-fit").addEventListener("click", function () { network.fit({ animation: N < 2000 }); });
+
+  // ------------------------------------------------------------------ tooltip
+  var tip = $("kg-tooltip");
+  function showTooltip(k, pos) {
+    var n = data.nodes[k];
+    clear(tip);
+    var head = el("div");
+    head.appendChild(textEl("strong", n.label));
+    head.appendChild(el("span", "kg-muted", "  " + n.cls));
+    tip.appendChild(head);
+    var bits = [n.status, n.date || n.dateText, n.kind].filter(Boolean);
+    if (bits.length) tip.appendChild(textEl("div", bits.join(" · "), "kg-muted"));
+    if (n.evidence.length) {
+      tip.appendChild(textEl("div", "“" + n.evidence[0][1] + "”", "kg-tip-sentence"));
+      tip.appendChild(textEl("div", docName(n.evidence[0][0]), "kg-muted"));
+    }
+    tip.hidden = false;
+    var x = (pos && pos.x) || 0, y = (pos && pos.y) || 0;
+    tip.style.left = (container.offsetLeft + Math.min(x + 14, container.clientWidth - 370)) + "px";
+    tip.style.top = (container.offsetTop + y + 14) + "px";
+  }
+  state.showTooltip = function (k) { showTooltip(k, { x: 20, y: 20 }); return tip.textContent; };
+  network.on("hoverNode", function (p) { showTooltip(p.node, p.pointer && p.pointer.DOM); });
+  network.on("blurNode", function () { tip.hidden = true; });
+  network.on("dragStart", function () { tip.hidden = true; });
+
+  // ------------------------------------------------------------------ search
+  var search = $("kg-search"), results = $("kg-search-results");
+  var folded = data.nodes.map(function (n) {
+    return (n.label + "\u0000" + (n.alt ? n.alt.join("\u0000") : "")).toLowerCase();
+  });
+  var hits = [], active = 0, timer = null;
+  function runSearch(q) {
+    q = q.trim().toLowerCase();
+    clear(results); hits = []; active = 0;
+    if (!q) { results.hidden = true; return hits; }
+    for (var k = 0; k < N && hits.length < 200; k++) if (folded[k].indexOf(q) >= 0) hits.push(k);
+    hits.sort(function (a, b) {
+      var pa = data.nodes[a].label.toLowerCase().indexOf(q) === 0 ? 0 : 1, pb = data.nodes[b].label.toLowerCase().indexOf(q) === 0 ? 0 : 1;
+      return pa - pb || data.nodes[b].degree - data.nodes[a].degree;
+    });
+    hits = hits.slice(0, 20);
+    if (!hits.length) results.appendChild(el("li", "kg-muted", "no match"));
+    hits.forEach(function (k, r) {
+      var li = el("li", r === 0 ? "kg-active" : null);
+      li.appendChild(legendIcon(classInfo[data.nodes[k].cls].shape, classInfo[data.nodes[k].cls].color));
+      li.appendChild(textEl("span", data.nodes[k].label));
+      li.appendChild(el("span", "kg-muted", data.nodes[k].cls));
+      li.addEventListener("mousedown", function (ev) { ev.preventDefault(); pick(k); });
+      results.appendChild(li);
+    });
+    results.hidden = false;
+    return hits.slice();
+  }
+  function pick(k) { results.hidden = true; selectNode(k); }
+  search.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () { runSearch(search.value); }, N > 5000 ? 200 : 60);
+  });
+  search.addEventListener("keydown", function (ev) {
+    var items = results.querySelectorAll("li");
+    if (ev.key === "Enter") { runSearch(search.value); if (hits.length) pick(hits[active]); }
+    else if (ev.key === "Escape") { results.hidden = true; }
+    else if ((ev.key === "ArrowDown" || ev.key === "ArrowUp") && hits.length) {
+      ev.preventDefault();
+      items[active].classList.remove("kg-active");
+      active = (active + (ev.key === "ArrowDown" ? 1 : hits.length - 1)) % hits.length;
+      items[active].classList.add("kg-active");
+    }
+  });
+  search.addEventListener("blur", function () { setTimeout(function () { results.hidden = true; }, 150); });
+  state.search = runSearch;
+})();

@@ -1,0 +1,618 @@
+"""The graph page: RDF -> networkx -> one self-contained, offline HTML page (vis-network).
+
+    read_network(graph_dir) / network_from_graph(graph)   RDF -> networkx MultiDiGraph
+    select(network, settings)                              focus / doc / classes / size limit
+    render_page(selection) -> str                          networkx -> the page
+    write_page(graph_dir, out, settings)                   all three, written atomically
+    export_network(graph_dir, fmt, out)                    the same networkx graph as GraphML / GEXF
+
+The page embeds everything it uses: vis-network (the build that ships with pyvis, in
+``kg/assets``), kg's script and style (``kg/templates``), and the graph as JSON in a
+``<script type="application/json">`` block. Article text only ever reaches the page through
+that JSON, with ``<``, ``>``, ``&`` and U+2028/2029 escaped, and the page's script renders it
+with ``textContent``; a Content-Security-Policy allows only the page's own scripts (by hash)
+and no network at all. pyvis's own template is not used: it links Bootstrap from a CDN, and
+its tooltips take HTML.
+"""
+from __future__ import annotations
+
+import base64
+import difflib
+import hashlib
+import json
+import math
+import os
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import networkx as nx
+
+from kg import __version__
+from kg.errors import GraphNotFound, KgError
+from kg.vocab import CEASEFIRE_STATUS, DCTERMS, KG, MEETING_MODE, MEETING_STATUS, NIF, RDF, RDFS, SKOS
+
+# The size above which the page keeps only the most connected nodes. Measured in
+# bench/viz.md: up to this size headless Chromium on a 2-core machine lays the page out
+# and shows it in a few seconds and it redraws fast enough to pan and zoom.
+DEFAULT_MAX_NODES = 1000
+
+# Betweenness is exact up to this many nodes, estimated from a sample of sources above.
+EXACT_BETWEENNESS_NODES = 2000
+BETWEENNESS_SAMPLES = 200
+
+# Drawn classes, most specific first: (class, colour, vis-network shape). Colours are the
+# Okabe-Ito palette (distinguishable with the common colour-vision deficiencies).
+CLASS_STYLES: tuple[tuple[str, str, str], ...] = (
+    ("Person", "#0072B2", "dot"),
+    ("Organization", "#009E73", "square"),
+    ("Country", "#E69F00", "hexagon"),
+    ("Group", "#CC79A7", "triangleDown"),
+    ("Role", "#8C8C8C", "triangle"),
+    ("Meeting", "#56B4E9", "diamond"),
+    ("Statement", "#F0E442", "star"),
+    ("Ceasefire", "#D55E00", "octagon"),  # drawn by the page's own renderer
+)
+CLASSES = tuple(name for name, _, _ in CLASS_STYLES)
+ACTOR_CLASSES = ("Person", "Organization", "Country", "Group")
+_CLASS_IRIS = {str(getattr(KG, name)): name for name in CLASSES}
+
+# Edges: the object properties between drawn nodes, from the event (or role) to the actor.
+EDGE_STYLES: tuple[tuple[str, str], ...] = (
+    ("participant", "#3A8FC4"),
+    ("speaker", "#A89400"),
+    ("party", "#D55E00"),
+    ("mediator", "#7A4FA0"),
+    ("holder", "#6E6E6E"),
+    ("affiliation", "#A6A6A6"),
+    ("about", "#C2185B"),
+    ("location", "#B07A00"),
+)
+EDGE_PROPERTIES = tuple(name for name, _ in EDGE_STYLES)
+_EDGE_IRIS = {str(getattr(KG, name)): name for name in EDGE_PROPERTIES}
+
+_CONCEPT_LABELS = {str(iri): label for table in (MEETING_STATUS, MEETING_MODE, CEASEFIRE_STATUS)
+                   for label, iri in table.items()}
+
+# Single-valued literals kept per subject, by the attribute name they get.
+_LITERALS = {
+    str(RDFS.label): "label", str(KG.title): "title", str(KG.date): "date",
+    str(KG.dateText): "dateText", str(KG.text): "text", str(KG.meetingKind): "kind",
+    str(KG.isQuote): "quote", str(DCTERMS.identifier): "identifier", str(DCTERMS.title): "docTitle",
+    str(DCTERMS.date): "docDate", str(DCTERMS.source): "source", str(NIF.anchorOf): "sentence",
+    str(NIF.beginIndex): "begin", str(NIF.endIndex): "end", str(SKOS.prefLabel): "prefLabel",
+}
+_LINKS = {str(KG.status): "status", str(KG.mode): "mode", str(KG.evidence): "evidence",
+          str(KG.document): "document", str(KG.mentionedIn): "mentionedIn"}
+_TYPE, _ALT = str(RDF.type), str(SKOS.altLabel)
+_DOCUMENT, _SPAN = str(KG.Document), str(KG.TextSpan)
+
+_BUILD_FILES = (("kg.trig", "TRIG"), ("kg.nt", "N_TRIPLES"), ("kg.ttl", "TURTLE"))
+
+
+@dataclass(frozen=True)
+class ViewSettings:
+    """What the page shows. Filters apply in this order: doc, focus, classes, max_nodes."""
+
+    focus: str | None = None  # label, alternative label or IRI of a node
+    depth: int = 1  # hops around focus
+    doc: str | None = None  # a document's identifier (or IRI): the facts read from it
+    classes: tuple[str, ...] = ()  # empty: all of CLASSES
+    max_nodes: int | None = None  # None: DEFAULT_MAX_NODES
+    title: str | None = None  # the page's heading (default: "kg graph")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The part of the network a page shows, and what was left out of it."""
+
+    graph: nx.MultiDiGraph  # the shown nodes and the edges between them
+    total_nodes: int  # in the whole network
+    total_edges: int
+    matched_nodes: int  # after doc / focus / classes, before the size limit
+    matched_edges: int
+    max_nodes: int
+    omitted: dict[str, int]  # class -> nodes left out by the size limit
+    focus: str | None = None  # IRI of the focus node
+    notes: tuple[str, ...] = ()  # said on the page and by `kg view`
+    hints: tuple[str, ...] = ()  # commands that show what was left out
+
+    @property
+    def truncated(self) -> bool:
+        return self.graph.number_of_nodes() < self.matched_nodes
+
+
+@dataclass(frozen=True)
+class PageReport:
+    path: Path
+    nodes: int
+    edges: int
+    total_nodes: int
+    total_edges: int
+    bytes: int
+    seconds: float
+    notes: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        lines = [f"wrote {self.path}: {self.nodes:,} of {self.total_nodes:,} nodes, "
+                 f"{self.edges:,} of {self.total_edges:,} edges ({self.bytes / 1e6:.1f} MB, {self.seconds:.1f} s)"]
+        lines += [f"  {note}" for note in self.notes]
+        lines += [f"  to see more: {hint}" for hint in self.hints]
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- RDF -> networkx
+
+@dataclass
+class _Facts:
+    """The triples the page needs, gathered in one pass (IRIs and literals as strings)."""
+
+    types: dict[str, set[str]] = field(default_factory=dict)
+    literals: dict[str, dict[str, str]] = field(default_factory=dict)
+    alt: dict[str, set[str]] = field(default_factory=dict)
+    links: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    edges: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def add(self, s: str, p: str, o: str) -> None:
+        if p == _TYPE:
+            self.types.setdefault(s, set()).add(o)
+        elif p in _EDGE_IRIS:
+            self.edges.add((s, _EDGE_IRIS[p], o))
+        elif p in _LITERALS:
+            self.literals.setdefault(s, {}).setdefault(_LITERALS[p], o)
+        elif p == _ALT:
+            self.alt.setdefault(s, set()).add(o)
+        elif p in _LINKS:
+            self.links.setdefault(s, {}).setdefault(_LINKS[p], set()).add(o)
+
+
+def _term(term) -> str:
+    """An rdflib or pyoxigraph term as a string: the IRI, the blank node id, or the literal's lexical form."""
+    value = getattr(term, "value", None)  # pyoxigraph
+    return value if isinstance(value, str) else str(term)
+
+
+def _triples_of(graph) -> Iterator[tuple[str, str, str]]:
+    """(s, p, o) strings of an rdflib Graph/Dataset or a pyoxigraph Store/Dataset (every named graph)."""
+    if hasattr(graph, "quads") and hasattr(graph, "triples"):  # rdflib
+        rows = graph.quads((None, None, None, None)) if hasattr(graph, "contexts") else graph.triples((None, None, None))
+        for row in rows:
+            yield str(row[0]), str(row[1]), str(row[2])
+    else:  # pyoxigraph Store, Dataset, or any iterable of Quad/Triple
+        for quad in graph:
+            yield _term(quad.subject), _term(quad.predicate), _term(quad.object)
+
+
+def build_file(graph_dir: Path) -> Path:
+    """The file of a build that holds its graph (kg.trig, else kg.nt, else kg.ttl)."""
+    graph_dir = Path(graph_dir)
+    for name, _ in _BUILD_FILES:
+        if (graph_dir / name).is_file():
+            return graph_dir / name
+    raise GraphNotFound(f"no build in {graph_dir}: run `kg build ... --out {graph_dir}` first")
+
+
+def _triples_in(graph_dir: Path) -> Iterator[tuple[str, str, str]]:
+    import pyoxigraph
+
+    path = build_file(graph_dir)
+    fmt = getattr(pyoxigraph.RdfFormat, dict(_BUILD_FILES)[path.name])
+    try:
+        for quad in pyoxigraph.parse(path=str(path), format=fmt):
+            yield _term(quad.subject), _term(quad.predicate), _term(quad.object)
+    except SyntaxError as exc:
+        raise KgError(f"{path} is not valid RDF ({exc}); rebuild it with `kg build`") from exc
+
+
+def read_network(graph_dir: Path) -> nx.MultiDiGraph:
+    """The network of a build folder (pyoxigraph parses it: fast enough for large builds)."""
+    return _network(_triples_in(Path(graph_dir)))
+
+
+def network_from_graph(graph) -> nx.MultiDiGraph:
+    """The network of an in-memory graph: rdflib Graph or Dataset, or pyoxigraph Store or Dataset."""
+    return _network(_triples_of(graph))
+
+
+def _network(triples: Iterable[tuple[str, str, str]]) -> nx.MultiDiGraph:
+    """Nodes: every subject of a drawn class; edges: the drawn object properties between them.
+
+    Node attributes: label, cls, alt, date, dateText, status, mode, kind, title, text, quote,
+    location, docs (document IRIs), evidence ((document IRI, sentence, begin, end), ...), degree.
+    The graph attribute ``documents`` maps a document IRI to its id, title, date and source.
+    """
+    facts = _Facts()
+    for s, p, o in triples:
+        facts.add(s, p, o)
+    lit, links = facts.literals, facts.links
+
+    documents = {}
+    for iri, types in facts.types.items():
+        if _DOCUMENT in types:
+            values = lit.get(iri, {})
+            documents[iri] = {"id": values.get("identifier") or iri.rsplit("/", 1)[-1],
+                              "title": values.get("docTitle"), "date": values.get("docDate"),
+                              "source": values.get("source")}
+    spans = {}
+    for iri, types in facts.types.items():
+        if _SPAN in types:
+            values = lit.get(iri, {})
+            doc = min(links.get(iri, {}).get("document", ()), default=None)
+            spans[iri] = (doc, values.get("sentence", ""), _int(values.get("begin")), _int(values.get("end")))
+
+    network = nx.MultiDiGraph(documents=documents)
+    for iri, types in facts.types.items():
+        cls = next((_CLASS_IRIS[t] for t in _CLASS_IRIS if t in types), None)
+        if cls is None:
+            continue
+        values, own = lit.get(iri, {}), links.get(iri, {})
+        evidence = sorted((spans[s] for s in own.get("evidence", ()) if s in spans),
+                          key=lambda e: (documents.get(e[0], {}).get("id") or "", e[2] if e[2] is not None else -1))
+        docs = set(own.get("mentionedIn", ())) | {e[0] for e in evidence if e[0]}
+        status = min(own.get("status", ()), default=None)
+        mode = min(own.get("mode", ()), default=None)
+        network.add_node(
+            iri, cls=cls, label=values.get("label") or iri.rsplit("/", 1)[-1],
+            alt=tuple(sorted(facts.alt.get(iri, ()))), date=values.get("date"),
+            dateText=values.get("dateText"), kind=values.get("kind"), title=values.get("title"),
+            text=values.get("text"), quote=_bool(values.get("quote")),
+            status=_concept_label(status, lit), mode=_concept_label(mode, lit),
+            docs=tuple(sorted(docs, key=lambda d: documents.get(d, {}).get("id") or d)),
+            evidence=tuple(evidence), location=None,
+        )
+    for s, prop, o in sorted(facts.edges):
+        if s in network and o in network:
+            network.add_edge(s, o, key=prop, prop=prop)
+        if prop == "location" and s in network:  # a Place is not drawn: say where on the meeting
+            network.nodes[s]["location"] = lit.get(o, {}).get("label") or o.rsplit("/", 1)[-1]
+    for node, degree in network.degree():
+        network.nodes[node]["degree"] = degree
+    return network
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _bool(value: str | None) -> bool | None:
+    return None if value is None else value.strip().lower() in ("true", "1")
+
+
+def _concept_label(iri: str | None, literals: dict[str, dict[str, str]]) -> str | None:
+    if iri is None:
+        return None
+    values = literals.get(iri, {})
+    return values.get("prefLabel") or values.get("label") or _CONCEPT_LABELS.get(iri) or iri.rsplit("#", 1)[-1]
+
+
+# --------------------------------------------------------------------------- selection
+
+def select(network: nx.MultiDiGraph, settings: ViewSettings = ViewSettings()) -> Selection:
+    """Apply --doc, --focus/--depth, --classes, then keep the most connected nodes above max_nodes."""
+    max_nodes = DEFAULT_MAX_NODES if settings.max_nodes is None else settings.max_nodes
+    if max_nodes < 1:
+        raise KgError(f"--max-nodes must be at least 1 (got {max_nodes})")
+    if settings.depth < 0:
+        raise KgError(f"--depth must be 0 or more (got {settings.depth})")
+    classes = _classes(settings.classes)
+    notes: list[str] = []
+    keep: set[str] = set(network)
+
+    if settings.doc is not None:
+        doc = _document(network, settings.doc)
+        read = {n for n, a in network.nodes(data=True) if doc in a["docs"]}  # events, roles; actors it mentions
+        linked = {v for n in read if network.nodes[n]["cls"] not in ACTOR_CLASSES for v in nx.all_neighbors(network, n)}
+        keep = read | linked
+        title = network.graph["documents"][doc]["title"]
+        notes.append(f"document {network.graph['documents'][doc]['id']}" + (f" ({title})" if title else ""))
+
+    distance: dict[str, int] = {}
+    focus = None
+    if settings.focus is not None:
+        focus, note = _focus(network, keep, settings.focus)
+        if note:
+            notes.append(note)
+        view = network.subgraph(keep).to_undirected(as_view=True)
+        distance = nx.single_source_shortest_path_length(view, focus, cutoff=settings.depth)
+        keep = set(distance)
+        notes.append(f"{settings.depth} hop{'s' if settings.depth != 1 else ''} around "
+                     f"{network.nodes[focus]['label']}")
+
+    if classes != CLASSES:
+        keep = {n for n in keep if network.nodes[n]["cls"] in classes}
+        notes.append("classes " + ", ".join(classes))
+
+    matched = network.subgraph(keep)
+    omitted: Counter[str] = Counter()
+    if len(keep) > max_nodes:
+        def rank(n):
+            return (n != focus, distance.get(n, 0), -network.nodes[n]["degree"], network.nodes[n]["label"], n)
+        ranked = sorted(keep, key=rank)
+        keep = set(ranked[:max_nodes])
+        omitted = Counter(network.nodes[n]["cls"] for n in ranked[max_nodes:])
+    shown = nx.MultiDiGraph(network.subgraph(keep))  # a copy: metrics are added to it
+    hints = _hints(network, matched, shown, settings, max_nodes) if omitted else ()
+    if omitted:
+        notes.append(f"size limit: the {max_nodes:,} most connected of {matched.number_of_nodes():,} nodes "
+                     f"are shown; {sum(omitted.values()):,} left out")
+    _add_metrics(shown)
+    return Selection(graph=shown, total_nodes=network.number_of_nodes(), total_edges=network.number_of_edges(),
+                     matched_nodes=matched.number_of_nodes(), matched_edges=matched.number_of_edges(),
+                     max_nodes=max_nodes, omitted=dict(omitted), focus=focus, notes=tuple(notes), hints=hints)
+
+
+def _classes(names: tuple[str, ...]) -> tuple[str, ...]:
+    if not names:
+        return CLASSES
+    known = {c.lower(): c for c in CLASSES}
+    unknown = [n for n in names if n.strip().lower() not in known]
+    if unknown:
+        raise KgError(f"unknown class {', '.join(map(repr, unknown))} for --classes; choose from {', '.join(CLASSES)}")
+    wanted = {known[n.strip().lower()] for n in names}
+    return tuple(c for c in CLASSES if c in wanted)
+
+
+def _document(network: nx.MultiDiGraph, wanted: str) -> str:
+    documents = network.graph["documents"]
+    for iri, doc in documents.items():
+        if wanted in (iri, doc["id"]):
+            return iri
+    ids = sorted(doc["id"] for doc in documents.values())
+    close = difflib.get_close_matches(wanted, ids, n=5, cutoff=0.5) or [i for i in ids if wanted in i][:5]
+    listed = close or ids[:5]
+    raise KgError(f"no document {wanted!r} in the build ({len(ids)} documents); "
+                  + (f"did you mean: {', '.join(listed)}" if listed else "the build has no documents"))
+
+
+def _focus(network: nx.MultiDiGraph, among: set[str], wanted: str) -> tuple[str, str | None]:
+    """The node --focus names: its IRI, else its label, else one of its alternative labels (any case)."""
+    if wanted in among:
+        return wanted, None
+    key = wanted.strip().casefold()
+    for attribute in ("label", "alt"):
+        found = [n for n in among if key in _names(network.nodes[n], attribute)]
+        if found:
+            found.sort(key=lambda n: (-network.nodes[n]["degree"], n))
+            note = None
+            if len(found) > 1:
+                note = (f"{len(found)} nodes are called {wanted!r}; showing the most connected, "
+                        f"{found[0]} (pass an IRI to choose another)")
+            return found[0], note
+    names = sorted({network.nodes[n]["label"] for n in among} | {a for n in among for a in network.nodes[n]["alt"]})
+    folded = {name.casefold(): name for name in names}
+    close = [folded[c] for c in difflib.get_close_matches(key, list(folded), n=5, cutoff=0.6)]
+    close += [name for name in names if key and key in name.casefold() and name not in close][: 5 - len(close)]
+    where = " in that document" if len(among) < network.number_of_nodes() else ""
+    raise KgError(f"no node called {wanted!r}{where}; "
+                  + (f"close matches: {', '.join(repr(c) for c in close)}" if close
+                     else "give a label as `kg query` shows it, or a node's IRI"))
+
+
+def _names(attrs: dict, attribute: str) -> set[str]:
+    value = attrs[attribute]
+    return {v.casefold() for v in ((value,) if isinstance(value, str) else value)}
+
+
+def _hints(network, matched, shown, settings: ViewSettings, max_nodes: int) -> tuple[str, ...]:
+    """Commands that show what the size limit left out."""
+    left_out = [n for n in matched if n not in shown]
+    actor = max((n for n in left_out if network.nodes[n]["cls"] in ACTOR_CLASSES),
+                key=lambda n: (network.nodes[n]["degree"], n), default=None)
+    example = network.nodes[actor]["label"] if actor else network.nodes[max(left_out, key=lambda n: network.nodes[n]["degree"])]["label"]
+    documents = network.graph["documents"]
+    doc_counts = Counter(d for n in left_out for d in network.nodes[n]["docs"])
+    hints = [f'kg view --focus "{_quote(example)}" --depth 1   (one node\'s neighbourhood)']
+    if doc_counts and settings.doc is None:
+        doc = max(doc_counts, key=lambda d: (doc_counts[d], d))
+        hints.append(f"kg view --doc {documents[doc]['id']}   (one document's facts)")
+    hints.append(f"kg view --max-nodes {matched.number_of_nodes()}   (everything; slower to open)")
+    return tuple(hints)
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _add_metrics(graph: nx.MultiDiGraph) -> None:
+    """Betweenness of each shown node (undirected, simple), exact or sampled; degree stays the whole network's."""
+    simple = nx.Graph(graph.to_undirected(as_view=True))
+    n = simple.number_of_nodes()
+    if n <= EXACT_BETWEENNESS_NODES:
+        values = nx.betweenness_centrality(simple) if n > 2 else dict.fromkeys(simple, 0.0)
+        graph.graph["betweenness"] = "exact"
+    else:
+        values = nx.betweenness_centrality(simple, k=BETWEENNESS_SAMPLES, seed=0)
+        graph.graph["betweenness"] = f"estimated from {BETWEENNESS_SAMPLES} sampled sources"
+    for node, value in values.items():
+        graph.nodes[node]["betweenness"] = value
+
+
+# --------------------------------------------------------------------------- the page
+
+def _asset(folder: str, name: str) -> str:
+    return resources.files("kg").joinpath(folder, name).read_text(encoding="utf-8")
+
+
+def _script_text(text: str) -> str:
+    """JavaScript ready to sit inside a <script> element (the vendored build's source-map line removed)."""
+    lines = [line for line in text.split("\n") if not line.startswith("//# sourceMappingURL=")]
+    text = "\n".join(lines)
+    lowered = text.lower()
+    if "</script" in lowered or "<!--" in lowered:
+        raise RuntimeError("an embedded script contains </script or <!--")  # a packaging bug, not user input
+    return text
+
+
+def json_for_html(data) -> str:
+    """JSON that can sit inside <script type="application/json">: no <, >, & or U+2028/2029 left raw."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for raw, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _csp_hash(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def page_data(selection: Selection, settings: ViewSettings = ViewSettings()) -> dict:
+    """What the page's script reads: nodes and edges by index, documents once, and the notes."""
+    graph = selection.graph
+    documents = graph.graph.get("documents", {})
+    order = sorted(graph, key=lambda n: (CLASSES.index(graph.nodes[n]["cls"]), graph.nodes[n]["label"], n))
+    index = {n: i for i, n in enumerate(order)}
+    used_docs = sorted({d for n in order for d in graph.nodes[n]["docs"]} & set(documents),
+                       key=lambda d: (documents[d]["date"] or "", documents[d]["id"]))
+    doc_index = {d: i for i, d in enumerate(used_docs)}
+
+    nodes = []
+    for n in order:
+        a = graph.nodes[n]
+        node = {"iri": n, "label": a["label"], "cls": a["cls"], "degree": a["degree"],
+                "betweenness": round(a.get("betweenness", 0.0), 5),
+                "docs": [doc_index[d] for d in a["docs"] if d in doc_index],
+                "evidence": [[doc_index.get(d, -1), sentence, begin, end] for d, sentence, begin, end in a["evidence"]]}
+        for key in ("date", "dateText", "kind", "title", "text", "quote", "status", "mode", "location"):
+            if a.get(key) is not None:
+                node[key] = a[key]
+        if a["alt"]:
+            node["alt"] = list(a["alt"])
+        nodes.append(node)
+    edges = [[index[u], index[v], key] for u, v, key in sorted(graph.edges(keys=True), key=lambda e: (index[e[0]], index[e[1]], e[2]))]
+    present = Counter(graph.nodes[n]["cls"] for n in order)
+    props = Counter(key for _, _, key in graph.edges(keys=True))
+    return {
+        "title": settings.title or "kg graph",
+        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": __version__,
+        "classes": [{"name": c, "color": colour, "shape": shape, "count": present.get(c, 0)}
+                    for c, colour, shape in CLASS_STYLES],
+        "properties": [{"name": p, "color": colour, "count": props.get(p, 0)} for p, colour in EDGE_STYLES],
+        "documents": [{"id": documents[d]["id"], "iri": d, "title": documents[d]["title"],
+                       "date": documents[d]["date"], "source": documents[d]["source"]} for d in used_docs],
+        "nodes": nodes,
+        "edges": edges,
+        "focus": index.get(selection.focus) if selection.focus else None,
+        "stats": {"nodes": len(nodes), "edges": len(edges), "totalNodes": selection.total_nodes,
+                  "totalEdges": selection.total_edges, "matchedNodes": selection.matched_nodes,
+                  "matchedEdges": selection.matched_edges, "maxNodes": selection.max_nodes,
+                  "truncated": selection.truncated, "omitted": selection.omitted,
+                  "betweenness": graph.graph.get("betweenness", "exact")},
+        "notes": list(selection.notes),
+        "hints": list(selection.hints),
+    }
+
+
+def render_page(selection: Selection, settings: ViewSettings = ViewSettings()) -> str:
+    """The page's HTML: one file, nothing loaded from anywhere."""
+    import jinja2
+    from markupsafe import Markup
+
+    boot = _script_text(_asset("templates", "boot.js"))
+    vis = _script_text(_asset("assets", "vis-network.min.js"))
+    app = _script_text(_asset("templates", "graph.js"))
+    css = _asset("templates", "graph.css")
+    if "</style" in css.lower():
+        raise RuntimeError("graph.css contains </style")
+    csp = ("default-src 'none'; script-src " + " ".join(_csp_hash(s) for s in (boot, vis, app))
+           + "; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; "
+           "media-src 'none'; object-src 'none'; frame-src 'none'; worker-src 'none'; "
+           "manifest-src 'none'; base-uri 'none'; form-action 'none'")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    template = env.from_string(_asset("templates", "graph.html"))
+    data = page_data(selection, settings)
+    return template.render(
+        csp=csp, title=data["title"], css=Markup(css), boot_js=Markup(boot), vis_js=Markup(vis),
+        app_js=Markup(app), data_json=Markup(json_for_html(data)),
+    )
+
+
+def _write_atomically(path: Path, text: str) -> int:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8", errors="replace")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(data)
+
+
+def write_network_page(network: nx.MultiDiGraph, out_path: Path, settings: ViewSettings = ViewSettings()) -> PageReport:
+    started = time.perf_counter()
+    selection = select(network, settings)
+    size = _write_atomically(Path(out_path), render_page(selection, settings))
+    return PageReport(path=Path(out_path), nodes=selection.graph.number_of_nodes(),
+                      edges=selection.graph.number_of_edges(), total_nodes=selection.total_nodes,
+                      total_edges=selection.total_edges, bytes=size, seconds=time.perf_counter() - started,
+                      notes=selection.notes, hints=selection.hints)
+
+
+def write_page(graph_dir: Path, out_path: Path, settings: ViewSettings = ViewSettings()) -> PageReport:
+    """Read the build in graph_dir and write its page to out_path (atomically)."""
+    return write_network_page(read_network(Path(graph_dir)), out_path, settings)
+
+
+def write_page_from_graph(graph, out_path: Path, settings: ViewSettings = ViewSettings()) -> PageReport:
+    """Write the page of a graph already in memory (rdflib Graph/Dataset, pyoxigraph Store/Dataset)."""
+    return write_network_page(network_from_graph(graph), out_path, settings)
+
+
+# --------------------------------------------------------------------------- GraphML / GEXF
+
+def export_graph(network: nx.MultiDiGraph, fmt: str) -> nx.MultiDiGraph:
+    """A copy of the network whose attributes GraphML/GEXF can hold: lists joined, None dropped."""
+    documents = network.graph.get("documents", {})
+    out = nx.MultiDiGraph()
+    if network.number_of_nodes():
+        simple = nx.Graph(network.to_undirected(as_view=True))
+        n = simple.number_of_nodes()
+        betweenness = (nx.betweenness_centrality(simple) if n <= EXACT_BETWEENNESS_NODES
+                       else nx.betweenness_centrality(simple, k=BETWEENNESS_SAMPLES, seed=0))
+    colours = {c: colour for c, colour, _ in CLASS_STYLES}
+    for node, a in network.nodes(data=True):
+        attrs = {"label": a["label"], "class": a["cls"], "degree": a["degree"],
+                 "betweenness": float(betweenness.get(node, 0.0)),
+                 "documents": "; ".join(documents.get(d, {}).get("id") or d for d in a["docs"]),
+                 "evidence": " | ".join(e[1] for e in a["evidence"])}
+        if a["alt"]:
+            attrs["altLabels"] = "; ".join(a["alt"])
+        for key in ("date", "dateText", "kind", "title", "text", "status", "mode", "location"):
+            if a.get(key) is not None:
+                attrs[key] = str(a[key])
+        if a.get("quote") is not None:
+            attrs["isQuote"] = bool(a["quote"])
+        if fmt == "gexf":
+            colour = colours[a["cls"]]
+            attrs["viz"] = {"color": {"r": int(colour[1:3], 16), "g": int(colour[3:5], 16),
+                                      "b": int(colour[5:7], 16), "a": 1.0},
+                            "size": 4.0 + 3.0 * math.sqrt(a["degree"])}
+        out.add_node(node, **attrs)
+    for u, v, key in network.edges(keys=True):
+        out.add_edge(u, v, key=key, label=key, property=str(getattr(KG, key)))
+    return out
+
+
+def export_network(graph_dir: Path, fmt: str, out_path: Path) -> Path:
+    """Write the build's network as GraphML or GEXF (for Gephi, Cytoscape), atomically."""
+    if fmt not in ("graphml", "gexf"):
+        raise KgError(f"unknown network format {fmt!r}: choose graphml or gexf")
+    graph = export_graph(read_network(Path(graph_dir)), fmt)
+    lines = nx.generate_graphml(graph) if fmt == "graphml" else nx.generate_gexf(graph)
+    _write_atomically(Path(out_path), "\n".join(lines) + "\n")
+    return Path(out_path)
