@@ -125,10 +125,7 @@ class _Reader:
                 continue
             if token.dep_ == "amod" or token.tag_ == "VBN" and token.dep_ in {"acl"}:
                 continue
-            subj = _subject(token)
-            if subj is None:
-                continue
-            speaker = self.dm.actor_at(subj)
+            speaker = self._speaker(token)
             if speaker is None:
                 continue
             content, is_quote = self._content(sent, token, quotes)
@@ -139,6 +136,16 @@ class _Reader:
             date = self.date_of(token, future=False)
             self.used_actors.add(speaker)
             self.statements.append((Statement(speaker, text, is_quote, (), date, (span,)), content[1]))
+
+    def _speaker(self, verb: Token) -> str | None:
+        subj = _subject(verb)
+        if subj is None:
+            return None
+        for cand in [subj, *[c for c in subj.head.children if c.dep_ in {"nsubj"} and c.i != subj.i]]:
+            key = self.dm.actor_at(cand)
+            if key:
+                return key
+        return None
 
     def _call_is_speech(self, token: Token) -> bool:
         kids = list(token.children)
@@ -259,6 +266,8 @@ class _Reader:
         partners: list[str] = []
         location = None
         for c in verb.children:
+            if c.dep_ in {"dobj"} and lemma in mt["destination_required"]:
+                continue  # "left 232 dead", "headed the delegation": no partner, no trip
             if c.dep_ in {"dobj"}:
                 place = self.dm.place_at(c)
                 if lemma in {"visit", "tour"} and place and (place.startswith("place:") or not self._is_person_like(c)):
@@ -274,7 +283,7 @@ class _Reader:
                             lemma in mt["destination_required"] or lemma in {"visit", "meet", "host", "hold", "attend", "arrive"}
                             or place.startswith("place:")):
                         location = location or place
-                    elif c.lower_ in {"with", "between"} or (c.lower_ == "to" and lemma in {"speak", "talk"}):
+                    elif c.lower_ in {"with", "between"} or (c.lower_ == "to" and lemma in {"speak", "talk", "give", "pay"}):
                         partners += self.dm.actors_at(p)
         for o in objs:
             for c in o.children:
@@ -392,6 +401,10 @@ class _Reader:
         if any(a.lower_ in {"willing", "ready", "going"} for a in chain):
             return "planned"
         tag = verb.tag_
+        if tag == "VBG" and verb.dep_ == "pcomp" and verb.head.lower_ in {"before", "after", "while", "since"}:
+            main = verb.head.head
+            if main.i != verb.i and main.pos_ in {"VERB", "AUX"}:
+                return self._meeting_status(main) if verb.head.lower_ != "after" else "occurred"
         if tag in {"VBD", "VBN"}:
             return "occurred"
         if tag == "VBG" and any(c.dep_ == "mark" or c.lower_ in {"after", "since"} for c in [*verb.children, verb.head]):
@@ -436,7 +449,9 @@ class _Reader:
     def _add_meeting(self, ev: _Event, sent: SpacySpan) -> None:
         ev.participants = self.dm.with_states(ev.participants)
         for other in self.meetings:
-            if _same_meeting(other, ev):
+            same_sentence = ev.evidence[0] in other.evidence and set(ev.participants) & set(other.participants) \
+                and _kind_group(ev.kind) == _kind_group(other.kind)
+            if same_sentence or _same_meeting(other, ev):
                 _absorb(other, mode=ev.mode, location=ev.location, evidence=ev.evidence[0], trigger=ev.triggers[0],
                         date=ev.date, status=ev.status, participants=ev.participants)
                 return
@@ -452,8 +467,9 @@ class _Reader:
         for token in sent:
             low = token.lower_
             if low not in single and token.lemma_.lower() not in single:
-                if not (low == "cease" and token.i + 1 < sent.end and token.nbor().lower_ in {"fire", "-fire"}):
+                if low != "cease" or not _cease_fire(token, sent):
                     continue
+                token = _cease_fire(token, sent)
             if token.ent_type_ in {"ORG", "PERSON", "WORK_OF_ART", "LAW"}:
                 continue  # "Ceasefire Violations Committee": a name, not a truce
             head = token
@@ -502,8 +518,16 @@ class _Reader:
             elif cue_verb and status in {"agreed", "in force", "violated", "collapsed"} and \
                     vlemma not in {"urge", "call", "demand", "propose", "oversee", "monitor", "enforce", "announce"}:
                 parties += subj_actors  # "Israel and Hamas agreed to a ceasefire": they are bound by it
-            elif status in {"proposed", "under negotiation"} and subj_actors and vlemma in {"demand", "seek", "want", "reject", "refuse", "accept", "declare"}:
+            elif status in {"proposed", "under negotiation"} and subj_actors and vlemma in {"demand", "seek", "want", "reject", "refuse", "accept", "declare", "arrange"}:
                 parties += subj_actors
+            # "rejected Saddam Hussein's proposal for a cease-fire": proposer and rejecter are the sides
+            if np_head.i == noun.i and noun.dep_ == "pobj" and noun.head.head.lemma_.lower() in {"proposal", "offer", "plan", "call", "bid"}:
+                proposal = noun.head.head
+                parties += [a for c in proposal.children if c.dep_ == "poss" for a in self.dm.actors_at(c)]
+                if proposal.head.lemma_.lower() in {"reject", "accept", "refuse", "welcome", "consider", "study"}:
+                    s2 = _subject(proposal.head)
+                    if s2 is not None:
+                        parties += self.dm.actors_at(s2)
             # "accused X of violating the ceasefire": X is bound by it
             top = verb
             if verb.dep_ == "pcomp" and verb.head.dep_ == "prep":
@@ -781,6 +805,18 @@ def _strip_quote(text: str) -> str:
     text = text.strip()
     text = text.strip(QUOTES + " ")
     return re.sub(r"[,]\s*$", "", text).strip()
+
+
+def _cease_fire(token: Token, sent: SpacySpan) -> Token | None:
+    """'cease-fire' split by the tokenizer: the 'fire' token heads the phrase."""
+    doc = token.doc
+    nxt = [doc[i] for i in range(token.i + 1, min(token.i + 3, sent.end))]
+    words = [t.lower_ for t in nxt]
+    if words[:1] == ["fire"]:
+        return nxt[0]
+    if words[:2] == ["-", "fire"]:
+        return nxt[1]
+    return None
 
 
 def _kind_group(kind: str) -> str:

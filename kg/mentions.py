@@ -20,6 +20,9 @@ from spacy.tokens import Doc, Span, Token
 from kg.nlp.lexicon import KnownActor, Lexicon, norm
 
 ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
+GENERIC_ORG_HEADS = {"group", "movement", "militia", "organization", "organisation", "faction", "party", "force",
+                     "forces", "front", "alliance", "coalition", "network", "agency", "outfit"}
+COLLECTIVE_HEADS = {"group", "delegation", "team", "number", "handful", "couple", "contingent", "panel"}
 AGENT_DEPS = {"nsubj", "nsubjpass", "poss", "agent"}
 
 
@@ -66,6 +69,7 @@ class DocMentions:
         self.actors: dict[str, ActorInfo] = {}
         self.places: dict[str, str] = {}
         self.roles: list[RoleHit] = []
+        self.multi: dict[int, list[str]] = {}  # head token -> several states a collective stands for
 
     # ---- lookup used by the event extractor -------------------------------------------------
     def mention_at(self, token: Token) -> Mention | None:
@@ -82,15 +86,36 @@ class DocMentions:
                 m = self.by_token.get(child.i)
                 if m and m.key and m.kind != "Place":
                     return m.key
+        low = token.lemma_.lower()
+        # "the Hizbollah group", "the militant group al-Shabab": a generic head named by its modifier
+        if low in GENERIC_ORG_HEADS:
+            for child in token.children:
+                m = self.by_token.get(child.i)
+                if child.dep_ in {"compound", "nmod", "appos", "npadvmod"} and m and m.key and m.kind == "Organization":
+                    return m.key
+        # "a group of Moroccan diplomats", "a delegation of ..."
+        if low in COLLECTIVE_HEADS:
+            for child in token.children:
+                if child.dep_ == "prep" and child.lower_ == "of":
+                    for p in child.children:
+                        if p.dep_ == "pobj":
+                            return self.actor_at(p)
         return None
 
     def actors_at(self, token: Token) -> list[str]:
-        """The actors of a head and its conjuncts ("Israel and Hamas")."""
-        keys = []
-        for t in [token, *token.conjuncts]:
-            key = self.actor_at(t)
-            if key and key not in keys:
-                keys.append(key)
+        """The actors of a head and its conjuncts ("Israel and Hamas", "The US, Russia, and Switzerland")."""
+        keys: list[str] = []
+        heads = [token, *token.conjuncts]
+        for t in list(heads):
+            # a list written as appositions: "The US, Russia, and Switzerland"
+            for c in t.children:
+                if c.dep_ == "appos" and self.by_token.get(c.i) is not None and \
+                        self.by_token[c.i].kind in {"Country", "Organization"}:
+                    heads += [c, *c.conjuncts]
+        for t in heads:
+            for key in self.multi.get(t.i, [self.actor_at(t)]):
+                if key and key not in keys:
+                    keys.append(key)
         return keys
 
     def with_states(self, keys: list[str]) -> list[str]:
@@ -222,6 +247,50 @@ def _named(dm: DocMentions) -> None:
             dm._add(Mention(span.start, span.end, key, "Organization", text))
             dm._actor(key, "Organization", text, text)
         # NORP not in the gazetteer ("Arab", "Islamist") names no actor by itself
+    _gazetteer_matches(dm)
+
+
+def _gazetteer_matches(dm: DocMentions) -> None:
+    """States and organisations the entity recogniser missed ("The pro-Iranian Hizbollah group")."""
+    from spacy.util import filter_spans
+
+    matcher = _matcher(dm.doc.vocab, dm.lex)
+    spans = [dm.doc[b:e] for _, b, e in matcher(dm.doc)]
+    for span in filter_spans(spans):
+        if any(i in dm.by_token for i in range(span.start, span.end)) or not _live(dm, span[0]):
+            continue
+        text = _surface(span)
+        known = dm.lex.names.get(norm(text))
+        adjective = False
+        if known is None:
+            known = dm.lex.demonyms.get(norm(text))
+            adjective = known is not None
+        if known is None:
+            continue
+        dm._add(Mention(span.start, span.end, known.key, known.kind, text, adjective=adjective))
+        dm._actor(known.key, known.kind, known.name, text)
+
+
+_MATCHERS: dict = {}
+
+
+def _matcher(vocab, lex: Lexicon):
+    """A case-sensitive phrase matcher of every gazetteer form (one per vocabulary)."""
+    from spacy.matcher import PhraseMatcher
+    from spacy.tokenizer import Tokenizer  # noqa: F401 - the vocab's tokenizer is used below
+
+    key = id(vocab)
+    if key not in _MATCHERS:
+        from spacy.lang.en import English
+
+        tokenizer = English(vocab=vocab).tokenizer
+        matcher = PhraseMatcher(vocab, attr="ORTH")
+        forms = set()
+        for table in (lex.surface_names, lex.surface_demonyms):
+            forms.update(f for f in table if f[:1].isupper() and len(f) > 2)
+        matcher.add("KNOWN", [tokenizer(f) for f in sorted(forms)])
+        _MATCHERS[key] = matcher
+    return _MATCHERS[key]
 
 
 def _looks_like_title_phrase(span: Span, lex: Lexicon) -> bool:
@@ -283,47 +352,92 @@ def _common_noun_actors(dm: DocMentions) -> None:
         if existing is not None and existing.kind not in {"Place"}:
             continue
         left = [t for t in token.lefts if t.dep_ in {"compound", "amod", "nmod", "poss", "npadvmod"}]
-        mods = [dm.by_token.get(t.i) for t in _left_span_tokens(token, left)]
-        mods = [m for m in mods if m is not None and m.key and m.kind != "Place"]
-        norp = [t for t in _left_span_tokens(token, left) if t.ent_type_ == "NORP"]
+        left_tokens = _left_span_tokens(token, left)
+        mods = _modifiers(dm, left_tokens)
+        # "leaders of Romania's new government", "dissidents from military-ruled Myanmar"
+        right = [p for c in token.children if c.dep_ == "prep" and c.lower_ in {"of", "from"}
+                 for p in c.children if p.dep_ == "pobj"]
+        right_mods = _modifiers(dm, [t for p in right for t in p.subtree])
         span = dm.doc[_np_start(token, left):token.i + 1]
         text = _surface(span)
+        named_mods = [m for m in mods if m.kind != "Place"]
         # "the Israeli military", "Egyptian authorities", "the Biden administration"
-        if lower in org_nouns or (token.i > 0 and f"{dm.doc[token.i - 1].lower_} {lower}" in org_nouns):
+        two = f"{dm.doc[token.i - 1].lower_} {lower}" if token.i > 0 else lower
+        if lower in org_nouns or two in org_nouns:
             known = lex.names.get(norm(text))
             if known:
                 dm._add(Mention(span.start, span.end, known.key, known.kind, text))
                 dm._actor(known.key, known.kind, known.name, text)
                 continue
-            if mods:
-                mod = mods[-1]
-                if lower in state_nouns and mod.key.startswith("country:"):
-                    dm._add(Mention(span.start, span.end, mod.key, "Country", text))
-                    dm._actor(mod.key, "Country", dm.actors[mod.key].label, text)
+            if lower in state_nouns and (named_mods or right_mods):
+                mod = (named_mods or right_mods)[-1]
+                if mod.key.startswith("country:"):
+                    full = dm.doc[span.start:max([token.i, *[t.i for p in right for t in p.subtree]]) + 1]
+                    dm._add(Mention(full.start, full.end, mod.key, "Country", _surface(full)))
+                    dm._actor(mod.key, "Country", dm.actors[mod.key].label, _surface(full))
                     continue
-                if lower == "administration" and mod.kind == "Person":
+            if mods or _norp(left_tokens):
+                mod = named_mods[-1] if named_mods else None
+                if lower == "administration" and mod is not None and mod.kind == "Person":
                     label = f"{dm.doc[mod.start:mod.end].text.split()[-1]} administration"
                 else:
                     label = text
                 key = "org:" + norm(label)
-                dm._add(Mention(span.start, span.end, key, "Organization", label, affiliation=mod.key))
+                dm._add(Mention(span.start, span.end, key, "Organization", label, affiliation=mod.key if mod else None))
                 dm._actor(key, "Organization", label, text, named=False)
+                dm.actors[key].affiliation = mod.key if mod else None
             continue
         is_group = lower in group_nouns and token.tag_ in {"NNS", "NNPS"}
         is_person = lower in person_nouns and token.tag_ in {"NN", "NNP"}
         if not (is_group or is_person):
             continue
-        if is_group and not mods and not norp:
+        all_mods = mods + right_mods
+        if is_group and not all_mods and not _norp(left_tokens):
             continue  # "officials", "other foreign officials": no one in particular
         if is_person and not _described_person(token, span):
             continue
-        label = re.sub(r"^(a|an|one|the|some|two|three|several|other)\s+", "", text, flags=re.I)
+        states = _unique_keys(m.key for m in all_mods if m.kind == "Country")
+        if is_group and len(states) >= 2 and all(m.kind == "Country" for m in mods):
+            # "U.S. and Russian negotiators": the states themselves, as event coders code them
+            for i, key in enumerate(states):
+                dm._add(Mention(span.start if i == 0 else token.i, token.i + 1, key, "Country", text))
+            dm.multi[token.i] = states
+            continue
+        if right:
+            end = max(t.i for p in right for t in p.subtree) + 1
+            span = dm.doc[span.start:end]
+            text = _surface(span)
+        label = re.sub(r"^(a|an|one|the|some|two|three|several|other|both)\s+", "", text, flags=re.I)
         kind = "Group" if is_group else "Person"
+        aff = (named_mods or right_mods or [None])[-1]
+        aff_key = aff.key if aff is not None and aff.kind != "Place" else None
         key = f"{kind.lower()}:{norm(label)}"
-        aff = mods[-1].key if mods else None
-        dm._add(Mention(span.start, span.end, key, kind, label, affiliation=aff))
+        dm._add(Mention(span.start, token.i + 1, key, kind, label, affiliation=aff_key))
         dm._actor(key, kind, label, "", described=is_person, named=False)
-        dm.actors[key].affiliation = dm.actors[key].affiliation or aff
+        dm.actors[key].affiliation = dm.actors[key].affiliation or aff_key
+
+
+def _modifiers(dm: DocMentions, tokens: list[Token]) -> list[Mention]:
+    out: list[Mention] = []
+    for t in tokens:
+        m = dm.by_token.get(t.i)
+        if m is not None and m.key and m not in out:
+            out.append(m)
+    return out
+
+
+def _norp(tokens: list[Token]) -> bool:
+    """A national, regional or proper-name modifier ("Moslem forces", "Phillippines military")."""
+    return any(t.ent_type_ in {"NORP", "GPE", "LOC"} or (t.pos_ == "PROPN" and t.dep_ == "compound" and t.is_title)
+               for t in tokens)
+
+
+def _unique_keys(keys) -> list[str]:
+    out: list[str] = []
+    for k in keys:
+        if k not in out:
+            out.append(k)
+    return out
 
 
 def _left_span_tokens(token: Token, left: list[Token]) -> list[Token]:
@@ -458,15 +572,26 @@ def _descriptions(dm: DocMentions) -> None:
     lex = dm.lex
     doc = dm.doc
     roles = [(title_key(r.title, lex), r) for r in dm.roles]
-    if not roles:
-        return
     for token in doc:
         if token.pos_ not in {"NOUN", "PROPN"} or token.i in dm.by_token or not _live(dm, token):
             continue
         if token.lower_ not in lex.title_heads and not any(h.endswith(" " + token.lower_) for h in lex.title_heads):
             continue
+        if token.tag_ in {"NNS", "NNPS"}:
+            continue
+        # a title before a name ("South African leader F.W. de Klerk") or in apposition to one
+        # ("The US commander in Iraq, General David Petraeus") belongs to that name
+        head_m = dm.by_token.get(token.head.i)
+        if token.dep_ in {"compound", "nmod", "amod", "appos"} and head_m is not None and head_m.kind == "Person":
+            continue
+        named = [dm.by_token[c.i] for c in token.children if c.dep_ == "appos" and c.i in dm.by_token
+                 and dm.by_token[c.i].kind == "Person"]
+        if named:
+            continue
         dets = [t for t in token.lefts if t.dep_ in {"det", "poss"}]
-        if not dets or dets[0].lower_ in {"a", "an", "another", "any", "every", "some"}:
+        if dets and dets[0].lower_ in {"a", "an", "another", "any", "every", "some"}:
+            continue
+        if not dets and not any(t.dep_ in {"compound", "amod", "nmod"} for t in token.lefts):
             continue
         left = [t for t in token.lefts if t.dep_ in {"compound", "amod"}]
         start = min([token.i, *[t.left_edge.i for t in left]])
@@ -476,6 +601,11 @@ def _descriptions(dm: DocMentions) -> None:
             end = max(t.i for t in of_part[0].subtree) + 1
         words = [t for t in doc[start:end] if t.tag_ not in {"PRP$", "DT", "POS"}]
         aff = None
+        for p in token.lefts:  # "Taiwan's Vice Foreign Minister"
+            mm = dm.by_token.get(p.i)
+            if p.dep_ == "poss" and mm is not None and mm.kind in {"Country", "Organization"}:
+                aff = mm.key
+                start = min(start, p.left_edge.i)
         core = []
         for t in words:
             mm = dm.by_token.get(t.i)
@@ -483,8 +613,26 @@ def _descriptions(dm: DocMentions) -> None:
                 aff = mm.key
                 continue
             core.append(t)
+        if aff is None and of_part:
+            for p in of_part[0].children:
+                mm = dm.by_token.get(p.i)
+                if p.dep_ == "pobj" and mm is not None and mm.kind in {"Country", "Organization"}:
+                    aff = mm.key
         want = title_key(" ".join(t.text for t in core), lex)
         matches = {r.holder for key, r in roles if _title_matches(want, key) and (aff is None or r.affiliation in {aff, None})}
+        if not matches and aff is not None and _title_text(core, lex)[0]:
+            # an office-holder the text does not name ("Taiwan's Vice Foreign Minister",
+            # "the US leader"): a person of this document, known by the description
+            surface = _surface(doc[start:end])
+            label = re.sub(r"^(the|a|an)\s+", "", surface, flags=re.I)
+            key = f"person:{norm(label)}"
+            dm._add(Mention(start, end, key, "Person", label, affiliation=aff))
+            dm._actor(key, "Person", label, "", described=True, named=False)
+            dm.actors[key].affiliation = aff
+            title, _ = _title_text([t for t in core if t.i <= token.i], lex)
+            if title:
+                _add_role(dm, key, title, aff, token.sent)
+            continue
         if len(matches) == 1:
             holder = matches.pop()
             surface = _surface(doc[start:end])

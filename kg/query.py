@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import urllib.parse
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -306,7 +307,9 @@ def _run_rdflib(query: QueryFile, bindings, graph_dir: Path):
     _raise_syntax(query, _parse_error(query.text))  # the same message as with pyoxigraph
     source = _build_file(graph_dir)
     dataset = Dataset(default_union=True)
-    dataset.parse(source, format={".trig": "trig", ".nt": "nt", ".ttl": "turtle"}[source.suffix])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        dataset.parse(source, format={".trig": "trig", ".nt": "nt", ".ttl": "turtle"}[source.suffix])
 
     def to_rdflib(term):
         if isinstance(term, ox.NamedNode):
@@ -318,7 +321,9 @@ def _run_rdflib(query: QueryFile, bindings, graph_dir: Path):
         return Literal(term.value, datatype=URIRef(term.datatype.value))
 
     try:
-        result = dataset.query(query.text, initBindings={k: to_rdflib(v) for k, v in bindings.items()})
+        with warnings.catch_warnings():  # rdflib 7.6 warns about its own use of deprecated Dataset parts
+            warnings.simplefilter("ignore", DeprecationWarning)
+            result = dataset.query(query.text, initBindings={k: to_rdflib(v) for k, v in bindings.items()})
         if result.type in ("CONSTRUCT", "DESCRIBE"):
             data = result.graph.serialize(format="nt", encoding="utf-8")
             return list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
@@ -332,6 +337,7 @@ def _run_rdflib(query: QueryFile, bindings, graph_dir: Path):
 
 
 def _run_endpoint(query: QueryFile, bindings, endpoint: str):
+    stores.services(endpoint)  # an http(s) URL, or a one-line error
     text = query.text
     if bindings:
         text = text.rstrip("\n") + "\n" + _values_block(bindings)
@@ -374,7 +380,7 @@ def _update(query: QueryFile, graph_dir: Path, endpoint: str | None) -> str:
         body = urllib.parse.urlencode({"update": query.text}).encode("utf-8")
         try:
             stores.request("POST", target, body=body, content_type="application/x-www-form-urlencoded",
-                           what=f"the update {query.path.name}", refused=QueryError)
+                           what=f"the update {query.path.name}", service="update", refused=QueryError)
         except QueryError:
             local = _parse_error(query.text)
             if local:

@@ -91,11 +91,20 @@ def _first_line(body: bytes) -> str:
     return (text.splitlines() or [""])[0][:300]
 
 
-def request(method: str, url: str, *, body: bytes | None = None, content_type: str | None = None,
-            accept: str | None = None, what: str = "the request",
-            refused: type[Exception] = EndpointError) -> Response:
-    """Send one HTTP request; turn every failure into an EndpointError (``refused`` for HTTP 400).
+_NOT_FOUND_HINT = {
+    "query": "give the SPARQL query URL (Oxigraph: http://HOST:7878/query, Fuseki: http://HOST:3030/DATASET/query)",
+    "update": "give the SPARQL query URL; the update URL is found from it (Oxigraph: /query -> /update)",
+    "graph store": "give the store's base URL (Oxigraph: http://HOST:7878) or its Graph Store URL "
+                   "(Fuseki: http://HOST:3030/DATASET/data)",
+}
 
+
+def request(method: str, url: str, *, body: bytes | None = None, content_type: str | None = None,
+            accept: str | None = None, what: str = "the request", service: str = "query",
+            refused: type[Exception] = EndpointError) -> Response:
+    """Send one HTTP request; turn every failure into a one-line EndpointError (``refused`` for HTTP 400).
+
+    ``service`` ("query", "update" or "graph store") picks the advice given when the URL is wrong.
     Credentials, when the store needs them, come from $KG_ENDPOINT_USER / $KG_ENDPOINT_PASSWORD
     (HTTP basic authentication), never from the command line.
     """
@@ -109,40 +118,39 @@ def request(method: str, url: str, *, body: bytes | None = None, content_type: s
         token = f"{user}:{os.environ.get(PASSWORD_ENV, '')}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(token).decode("ascii")
     req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    where = url.split("?", 1)[0]
     timeout = _timeout()
+    too_slow = f"{where} did not answer within {timeout:g} s; check the store, or raise ${TIMEOUT_ENV}"
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return Response(resp.status, resp.headers.get_content_type(), resp.read())
     except urllib.error.HTTPError as exc:
         detail = _first_line(exc.read() or b"") or exc.reason
         if exc.code == 400:
-            raise refused(f"{url} refused {what} (HTTP 400): {detail}") from None
+            raise refused(f"{where} refused {what} (HTTP 400): {detail}") from None
         if exc.code == 401:
             hint = ("check $KG_ENDPOINT_USER and $KG_ENDPOINT_PASSWORD" if user
                     else "set $KG_ENDPOINT_USER and $KG_ENDPOINT_PASSWORD")
-            raise EndpointError(f"{url} requires credentials (HTTP 401): {hint}") from None
+            raise EndpointError(f"{where} requires credentials (HTTP 401): {hint}") from None
         if exc.code == 403:
-            raise EndpointError(f"{url} refused {what} (HTTP 403 Forbidden): the account may not "
-                                f"write or read there; check the store's permissions") from None
+            raise EndpointError(f"{where} refused {what} (HTTP 403 Forbidden): the store may be read-only, "
+                                f"or the account may not do that; check the store's permissions") from None
         if exc.code in (404, 405):
-            raise EndpointError(f"{url} answered HTTP {exc.code} ({exc.reason}): no such service there; "
-                                f"check the URL (Oxigraph: http://HOST:7878/query, Fuseki: "
-                                f"http://HOST:3030/DATASET/query)") from None
-        raise EndpointError(f"{url} failed on {what} (HTTP {exc.code} {exc.reason}): {detail}") from None
+            raise EndpointError(f"{where} answered HTTP {exc.code} ({exc.reason}) to {what}: no {service} "
+                                f"service there; {_NOT_FOUND_HINT.get(service, 'check the URL')}") from None
+        raise EndpointError(f"{where} failed on {what} (HTTP {exc.code} {exc.reason}): {detail}") from None
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, ConnectionRefusedError):
-            raise EndpointError(f"cannot reach {url}: connection refused; is the triple store running "
+            raise EndpointError(f"cannot reach {where}: connection refused; is the triple store running "
                                 f"(e.g. `oxigraph serve --location DIR --union-default-graph`)?") from None
         if isinstance(reason, (socket.timeout, TimeoutError)):
-            raise EndpointError(f"{url} did not answer within {timeout:g} s; check the store, "
-                                f"or raise ${TIMEOUT_ENV}") from None
-        raise EndpointError(f"cannot reach {url}: {reason}; check the URL and the network") from None
+            raise EndpointError(too_slow) from None
+        raise EndpointError(f"cannot reach {where}: {reason}; check the URL and the network") from None
     except (socket.timeout, TimeoutError):
-        raise EndpointError(f"{url} did not answer within {timeout:g} s; check the store, "
-                            f"or raise ${TIMEOUT_ENV}") from None
-    except (ConnectionError, OSError) as exc:
-        raise EndpointError(f"lost the connection to {url}: {exc}; is the store still running?") from None
+        raise EndpointError(too_slow) from None
+    except OSError as exc:
+        raise EndpointError(f"lost the connection to {where}: {exc}; is the store still running?") from None
 
 
 @dataclass(frozen=True)
@@ -232,7 +240,7 @@ def load(graph_dir: Path, endpoint: str) -> LoadReport:
         if graph == ENTITIES_GRAPH and has_blank:
             notes.append("the entities graph has blank nodes, so it was replaced rather than merged")
         resp = request("POST" if merge else "PUT", _graph_url(where.graph_store, graph), body=body,
-                       content_type="application/n-triples", what=f"the graph <{graph}>")
+                       content_type="application/n-triples", what=f"the graph <{graph}>", service="graph store")
         how = "merged" if merge else ("new" if resp.status == 201 else "replaced")
         loaded.append(GraphLoad(graph, len(triples), how))
     return LoadReport(Path(graph_dir), where, tuple(loaded), skipped, _sees_documents(where), tuple(notes))

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import networkx as nx
+import numpy as np
 
 from kg import __version__
 from kg.errors import GraphNotFound, KgError
@@ -42,9 +43,11 @@ from kg.vocab import CEASEFIRE_STATUS, DCTERMS, KG, MEETING_MODE, MEETING_STATUS
 # and shows it in a few seconds and it redraws fast enough to pan and zoom.
 DEFAULT_MAX_NODES = 1000
 
-# Betweenness is exact up to this many nodes, estimated from a sample of sources above.
-EXACT_BETWEENNESS_NODES = 2000
-BETWEENNESS_SAMPLES = 200
+# Betweenness costs sources x (nodes + edges) steps in networkx (~3 us each here): exact while
+# that fits the budget (~1.5 s), else estimated from as many sampled sources as fit.
+BETWEENNESS_BUDGET = 500_000
+EXPORT_BETWEENNESS_BUDGET = 3_000_000
+MIN_BETWEENNESS_SAMPLES = 20
 
 # Drawn classes, most specific first: (class, colour, vis-network shape). Colours are the
 # Okabe-Ito palette (distinguishable with the common colour-vision deficiencies).
@@ -71,7 +74,7 @@ EDGE_STYLES: tuple[tuple[str, str], ...] = (
     ("holder", "#6E6E6E"),
     ("affiliation", "#A6A6A6"),
     ("about", "#C2185B"),
-    ("location", "#B07A00"),
+    ("location", "#7F5539"),
 )
 EDGE_PROPERTIES = tuple(name for name, _ in EDGE_STYLES)
 _EDGE_IRIS = {str(getattr(KG, name)): name for name in EDGE_PROPERTIES}
@@ -422,18 +425,131 @@ def _quote(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _add_metrics(graph: nx.MultiDiGraph) -> None:
-    """Betweenness of each shown node (undirected, simple), exact or sampled; degree stays the whole network's."""
+def betweenness(graph: nx.MultiDiGraph, budget: int = BETWEENNESS_BUDGET) -> tuple[dict[str, float], str]:
+    """Betweenness on the undirected simple graph: exact while sources x (nodes + edges) fits the
+    budget, else estimated from as many sampled sources as fit (networkx is pure Python)."""
     simple = nx.Graph(graph.to_undirected(as_view=True))
     n = simple.number_of_nodes()
-    if n <= EXACT_BETWEENNESS_NODES:
-        values = nx.betweenness_centrality(simple) if n > 2 else dict.fromkeys(simple, 0.0)
-        graph.graph["betweenness"] = "exact"
-    else:
-        values = nx.betweenness_centrality(simple, k=BETWEENNESS_SAMPLES, seed=0)
-        graph.graph["betweenness"] = f"estimated from {BETWEENNESS_SAMPLES} sampled sources"
+    if n <= 2:
+        return dict.fromkeys(simple, 0.0), "exact"
+    size = n + simple.number_of_edges()
+    if n * size <= budget:
+        return nx.betweenness_centrality(simple), "exact"
+    k = max(MIN_BETWEENNESS_SAMPLES, budget // size)
+    if k >= n:
+        return nx.betweenness_centrality(simple), "exact"
+    return nx.betweenness_centrality(simple, k=k, seed=0), f"estimated from {k:,} sampled sources"
+
+
+def _add_metrics(graph: nx.MultiDiGraph) -> None:
+    """Betweenness of each shown node; degree stays the whole network's."""
+    values, how = betweenness(graph)
+    graph.graph["betweenness"] = how
     for node, value in values.items():
         graph.nodes[node]["betweenness"] = value
+
+
+
+# --------------------------------------------------------------------------- layout
+
+# Starting positions for the browser's physics (which then only refines them) and the final
+# positions above PHYSICS_MAX_NODES. Pivot MDS (Brandes & Pich 2006): breadth-first distances
+# from a few far-apart pivots, classical MDS on them; components packed in rows.
+LAYOUT_PIVOTS = 40
+LAYOUT_UNIT = 100.0  # vis-network units per average edge
+PHYSICS_MAX_NODES = 5000  # above this the page keeps these positions: physics would take minutes
+
+def _csr(g: nx.Graph) -> tuple[list, np.ndarray, np.ndarray]:
+    """The nodes, and the adjacency as compressed sparse rows (indptr, indices)."""
+    nodes = list(g)
+    index = {v: i for i, v in enumerate(nodes)}
+    pairs = np.array([(index[u], index[v]) for u, v in g.edges() if u != v], dtype=np.int64).reshape(-1, 2)
+    src = np.concatenate((pairs[:, 0], pairs[:, 1]))
+    dst = np.concatenate((pairs[:, 1], pairs[:, 0]))
+    order = np.argsort(src, kind="stable")
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=len(nodes))))).astype(np.int64)
+    return nodes, indptr, dst[order]
+
+
+def _rows(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The positions in ``indices`` of the neighbours of ``rows``, concatenated."""
+    starts, counts = indptr[rows], indptr[rows + 1] - indptr[rows]
+    total = int(counts.sum())
+    return np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(total)
+
+
+def _bfs(indptr: np.ndarray, indices: np.ndarray, source: int) -> np.ndarray:
+    """Hop distances from source (-1: unreachable), a whole frontier at a time."""
+    dist = np.full(len(indptr) - 1, -1, dtype=np.int64)
+    dist[source] = 0
+    frontier, d = np.array([source]), 0
+    while frontier.size:
+        d += 1
+        reached = np.unique(indices[_rows(indptr, frontier)])
+        frontier = reached[dist[reached] < 0]
+        dist[frontier] = d
+    return dist
+
+
+def _component_layout(indptr, indices, members: np.ndarray, dist0: np.ndarray, pivots: int, rng) -> np.ndarray:
+    m = len(members)
+    if m == 1:
+        return np.zeros((1, 2))
+    if m <= 3:
+        angle = 2 * np.pi * np.arange(m) / m
+        return np.c_[np.cos(angle), np.sin(angle)] * 0.6
+    k = min(pivots, m)
+    distances = np.empty((m, k))
+    distances[:, 0] = dist0
+    nearest = dist0.astype(float)
+    for j in range(1, k):  # each next pivot: the member farthest from all pivots so far
+        column = _bfs(indptr, indices, int(members[int(np.argmax(nearest))]))[members]
+        distances[:, j] = column
+        nearest = np.minimum(nearest, column)
+    squared = distances ** 2
+    centred = -0.5 * (squared - squared.mean(axis=0) - squared.mean(axis=1, keepdims=True) + squared.mean())
+    u, sigma, _ = np.linalg.svd(centred, full_matrices=False)
+    xy = u[:, :2] * sigma[:2]
+    local = np.full(len(indptr) - 1, -1)
+    local[members] = np.arange(m)
+    offsets = _rows(indptr, members)
+    rows = np.repeat(np.arange(m), indptr[members + 1] - indptr[members])
+    mean_edge = np.linalg.norm(xy[rows] - xy[local[indices[offsets]]], axis=1).mean()
+    # nodes at the same distances from every pivot (the leaves of a hub) would coincide: jitter
+    return xy / (mean_edge or 1.0) + rng.normal(scale=0.3, size=xy.shape)
+
+
+def layout(graph: nx.MultiDiGraph, pivots: int = LAYOUT_PIVOTS, seed: int = 0) -> dict[str, tuple[float, float]]:
+    """Positions (in average edges) of every node; the same graph gets the same layout."""
+    g = nx.Graph(graph.to_undirected(as_view=True))
+    if not g:
+        return {}
+    nodes, indptr, indices = _csr(g)
+    n = len(nodes)
+    rng = np.random.default_rng(seed)
+    component = np.full(n, -1)
+    placed = []
+    for start in np.argsort(-np.diff(indptr), kind="stable"):  # biggest hubs first
+        if component[start] >= 0:
+            continue
+        dist = _bfs(indptr, indices, int(start))
+        members = np.flatnonzero(dist >= 0)
+        component[members] = len(placed)
+        xy = _component_layout(indptr, indices, members, dist[members], pivots, rng)
+        placed.append((members, xy - xy.min(axis=0)))
+    placed.sort(key=lambda p: -len(p[0]))
+    area = sum((np.ptp(xy[:, 0]) + 1.5) * (np.ptp(xy[:, 1]) + 1.5) for _, xy in placed)
+    width = max(math.sqrt(area) * 1.3, 1.0)
+    pos = np.zeros((n, 2))
+    x = y = row_height = 0.0
+    for members, xy in placed:  # components in rows, biggest first
+        w, h = xy.max(axis=0) + 1.5
+        if x + w > width and x > 0:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        pos[members] = xy + (x, y)
+        x, row_height = x + w, max(row_height, h)
+    pos -= pos.mean(axis=0)
+    return {node: (float(px), float(py)) for node, (px, py) in zip(nodes, pos)}
 
 
 # --------------------------------------------------------------------------- the page
@@ -475,10 +591,13 @@ def page_data(selection: Selection, settings: ViewSettings = ViewSettings()) -> 
                        key=lambda d: (documents[d]["date"] or "", documents[d]["id"]))
     doc_index = {d: i for i, d in enumerate(used_docs)}
 
+    positions = layout(graph)
     nodes = []
     for n in order:
         a = graph.nodes[n]
+        x, y = positions[n]
         node = {"iri": n, "label": a["label"], "cls": a["cls"], "degree": a["degree"],
+                "x": round(x * LAYOUT_UNIT, 1), "y": round(y * LAYOUT_UNIT, 1),
                 "betweenness": round(a.get("betweenness", 0.0), 5),
                 "docs": [doc_index[d] for d in a["docs"] if d in doc_index],
                 "evidence": [[doc_index.get(d, -1), sentence, begin, end] for d, sentence, begin, end in a["evidence"]]}
@@ -503,6 +622,7 @@ def page_data(selection: Selection, settings: ViewSettings = ViewSettings()) -> 
         "nodes": nodes,
         "edges": edges,
         "focus": index.get(selection.focus) if selection.focus else None,
+        "physics": len(nodes) <= PHYSICS_MAX_NODES,
         "stats": {"nodes": len(nodes), "edges": len(edges), "totalNodes": selection.total_nodes,
                   "totalEdges": selection.total_edges, "matchedNodes": selection.matched_nodes,
                   "matchedEdges": selection.matched_edges, "maxNodes": selection.max_nodes,
@@ -579,15 +699,12 @@ def export_graph(network: nx.MultiDiGraph, fmt: str) -> nx.MultiDiGraph:
     """A copy of the network whose attributes GraphML/GEXF can hold: lists joined, None dropped."""
     documents = network.graph.get("documents", {})
     out = nx.MultiDiGraph()
-    if network.number_of_nodes():
-        simple = nx.Graph(network.to_undirected(as_view=True))
-        n = simple.number_of_nodes()
-        betweenness = (nx.betweenness_centrality(simple) if n <= EXACT_BETWEENNESS_NODES
-                       else nx.betweenness_centrality(simple, k=BETWEENNESS_SAMPLES, seed=0))
+    between, how = betweenness(network, EXPORT_BETWEENNESS_BUDGET)
+    out.graph["betweenness"] = how
     colours = {c: colour for c, colour, _ in CLASS_STYLES}
     for node, a in network.nodes(data=True):
         attrs = {"label": a["label"], "class": a["cls"], "degree": a["degree"],
-                 "betweenness": float(betweenness.get(node, 0.0)),
+                 "betweenness": float(between.get(node, 0.0)),
                  "documents": "; ".join(documents.get(d, {}).get("id") or d for d in a["docs"]),
                  "evidence": " | ".join(e[1] for e in a["evidence"])}
         if a["alt"]:

@@ -30,6 +30,8 @@ class Lexicon:
     capitals: dict[str, KnownActor]  # "washington" -> United States (metonymy, only when acting)
     title_heads: frozenset[str]
     title_synonyms: dict[str, str]
+    surface_names: tuple[str, ...] = ()  # the names and aliases as written, for phrase matching
+    surface_demonyms: tuple[str, ...] = ()
 
 
 def norm(text: str) -> str:
@@ -58,12 +60,16 @@ def lexicon() -> Lexicon:
     names: dict[str, KnownActor] = {}
     demonyms: dict[str, KnownActor] = {}
     capitals: dict[str, KnownActor] = {}
+    surface_names: set[str] = set()
+    surface_demonyms: set[str] = set()
     for row in _tsv("countries.tsv"):
         actor = KnownActor(f"country:{row['key']}", row["name"], "Country")
         for form in [row["name"], *_split(row.get("aliases"))]:
             names.setdefault(norm(form), actor)
+            surface_names.add(form)
         for form in _split(row.get("demonyms")):
             demonyms.setdefault(norm(form), actor)
+            surface_demonyms.add(form)
             names.setdefault(norm(form) + " government", actor)
         for form in _split(row.get("capitals")):
             capitals.setdefault(norm(form), actor)
@@ -71,10 +77,12 @@ def lexicon() -> Lexicon:
         actor = KnownActor(f"org:{row['key']}", row["name"], row.get("kind") or "Organization")
         for form in [row["name"], *_split(row.get("aliases"))]:
             names.setdefault(norm(form), actor)
+            surface_names.add(form)
     titles = _yaml("titles.yaml")
     return Lexicon(
         speech=_yaml("speech.yaml"), titles=titles, actors=_yaml("actors.yaml"), meetings=_yaml("meetings.yaml"),
         ceasefires=_yaml("ceasefires.yaml"), names=names, demonyms=demonyms, capitals=capitals,
         title_heads=frozenset(h.lower() for h in titles["heads"]),
         title_synonyms={k.lower(): v.lower() for k, v in titles["synonyms"].items()},
+        surface_names=tuple(sorted(surface_names)), surface_demonyms=tuple(sorted(surface_demonyms)),
     )

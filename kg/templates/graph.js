@@ -131,7 +131,7 @@
   var visNodes = new Array(N);
   for (var i = 0; i < N; i++) {
     var n = data.nodes[i];
-    visNodes[i] = { id: i, label: short(n.label), group: n.cls, value: n.degree };
+    visNodes[i] = { id: i, label: short(n.label), group: n.cls, value: n.degree, x: n.x, y: n.y };
   }
   var edgeLabels = E <= 400;
   $("kg-edge-labels").checked = edgeLabels;
@@ -144,8 +144,10 @@
   var nodes = new vis.DataSet(visNodes);
   var edges = new vis.DataSet(visEdges);
 
-  // Physics lays the graph out, then stops: fewer iterations the bigger the graph.
-  var iterations = N <= 300 ? 400 : N <= 1500 ? 200 : N <= 6000 ? 80 : 30;
+  // Physics refines the layout computed by kg, then stops: fewer iterations the bigger the graph,
+  // none above kg's limit (data.physics false), where kg's layout is kept as it is.
+  var PHYSICS = N > 0 && data.physics;
+  var iterations = N <= 300 ? 300 : N <= 1500 ? 150 : 60;
   var options = {
     autoResize: true,
     groups: groups,
@@ -159,14 +161,14 @@
       font: { size: 10, color: "#57606a", strokeWidth: 3, strokeColor: "#ffffff", align: "middle" },
       smooth: N <= 300 ? { enabled: true, type: "continuous", roundness: 0.3 } : false
     },
-    layout: { randomSeed: 7, improvedLayout: N <= 150 },
+    layout: { randomSeed: 7, improvedLayout: false },
     physics: {
-      enabled: N > 0,
+      enabled: PHYSICS,
       solver: "forceAtlas2Based",
       forceAtlas2Based: { gravitationalConstant: -60, centralGravity: 0.008, springLength: 110, springConstant: 0.06,
                           damping: 0.5, avoidOverlap: N <= 1500 ? 0.2 : 0 },
       maxVelocity: 60, minVelocity: 1.5, timestep: 0.5,
-      stabilization: { enabled: true, iterations: iterations, updateInterval: Math.max(5, Math.round(iterations / 20)), fit: true }
+      stabilization: { enabled: PHYSICS, iterations: iterations, updateInterval: Math.max(5, Math.round(iterations / 20)), fit: true }
     },
     interaction: { hover: !HUGE, tooltipDelay: 150, hideEdgesOnDrag: BIG, hideEdgesOnZoom: HUGE,
                    multiselect: false, navigationButtons: false, keyboard: false }
@@ -176,7 +178,7 @@
   state.network = network; state.nodes = nodes; state.edges = edges; state.data = data;
 
   var progress = $("kg-progress");
-  if (N > 0) {
+  if (PHYSICS) {
     progress.hidden = false;
     $("kg-progress-text").textContent = "Laying out " + nf.format(N) + " nodes…";
   }
@@ -198,7 +200,8 @@
     network.fit({ animation: false });
     network.redraw();
   }
-  if (N > 0) network.once("stabilizationIterationsDone", settled);
+  if (PHYSICS) network.once("stabilizationIterationsDone", settled);
+  else if (N > 0) settled();
   else { state.ready = true; state.readyMs = performance.now(); }
 
   // ------------------------------------------------------------------ header, legend, notice
