@@ -404,7 +404,11 @@ class _Reader:
         if tag == "VBG" and verb.dep_ == "pcomp" and verb.head.lower_ in {"before", "after", "while", "since"}:
             main = verb.head.head
             if main.i != verb.i and main.pos_ in {"VERB", "AUX"}:
-                return self._meeting_status(main) if verb.head.lower_ != "after" else "occurred"
+                if verb.head.lower_ == "after":
+                    return "occurred"
+                if main.lemma_.lower() in planned:
+                    return "planned"  # "Before leaving for Beijing, Bush scheduled to ..."
+                return self._meeting_status(main)
         if tag in {"VBD", "VBN"}:
             return "occurred"
         if tag == "VBG" and any(c.dep_ == "mark" or c.lower_ in {"after", "since"} for c in [*verb.children, verb.head]):

@@ -87,12 +87,19 @@ class DocMentions:
                 if m and m.key and m.kind != "Place":
                     return m.key
         low = token.lemma_.lower()
-        # "the Hizbollah group", "the militant group al-Shabab": a generic head named by its modifier
-        if low in GENERIC_ORG_HEADS:
+        # "met with Syrian President Bashar Assad Tuesday": a date parsed as the head of the name
+        if token.ent_type_ in {"DATE", "TIME"}:
             for child in token.children:
                 m = self.by_token.get(child.i)
-                if child.dep_ in {"compound", "nmod", "appos", "npadvmod"} and m and m.key and m.kind == "Organization":
+                if child.dep_ == "compound" and m and m.key and m.kind != "Place":
                     return m.key
+        # "the Hizbollah group", "the militant group al-Shabab": a generic head named by its modifier
+        if low in GENERIC_ORG_HEADS | COLLECTIVE_HEADS:
+            for child in token.children:
+                m = self.by_token.get(child.i)
+                if child.dep_ in {"compound", "nmod", "appos", "npadvmod"} and m and m.key and \
+                        m.kind in {"Organization", "Country"}:
+                    return m.key  # "the Hizbollah group", "a Hamas delegation"
         # "a group of Moroccan diplomats", "a delegation of ..."
         if low in COLLECTIVE_HEADS:
             for child in token.children:
@@ -199,16 +206,51 @@ TITLE_WORDS_IN_NAMES = {"president", "general", "gen.", "sheikh", "ayatollah", "
                         "minister", "secretary", "senator", "governor", "mayor", "pope", "dr.", "mr.", "mrs.", "ms."}
 
 
+def _entities(dm: DocMentions) -> list[tuple[Span, str]]:
+    """The recogniser's entities, with split names joined: 'Jamal'(GPE) + 'Haddad'(PERSON)."""
+    ents = [(e, e.label_) for e in dm.doc.ents if e.label_ in ENTITY_LABELS]
+    out: list[tuple[Span, str]] = []
+    for ent, label in ents:
+        if out and label == "PERSON" and out[-1][0].end == ent.start and len(out[-1][0]) == 1 and \
+                out[-1][1] in {"GPE", "ORG", "NORP"} and dm.doc[out[-1][0].start].dep_ == "compound" and \
+                not _known(dm.lex, out[-1][0].text):
+            out[-1] = (dm.doc[out[-1][0].start:ent.end], "PERSON")
+            continue
+        out.append((ent, label))
+    return out
+
+
+def _known(lex: Lexicon, text: str) -> KnownActor | None:
+    key = norm(text)
+    return lex.names.get(key) or lex.demonyms.get(key) or lex.capitals.get(key)
+
+
 def _named(dm: DocMentions) -> None:
     lex = dm.lex
-    for ent in dm.doc.ents:
-        if ent.label_ not in ENTITY_LABELS or not _live(dm, ent[0]):
+    for ent, label in _entities(dm):
+        if not _live(dm, ent[0]):
             continue
         span = _clean_span(ent)
         if len(span) == 0:
             continue
-        # "President Francois Mitterand": the title is not part of the name
-        while len(span) > 1 and span[0].lower_ in TITLE_WORDS_IN_NAMES and ent.label_ == "PERSON":
+        # "Bosnian Serbs", "Iraqi Kurds": a people qualified by a place is a group of its own
+        if len(span) >= 2 and span[-1].lower_.endswith("s") and lex.demonyms.get(span[-1].lower_) is not None and \
+                (lex.demonyms.get(span[-2].lower_) is not None or span[-2].ent_type_ in {"GPE", "LOC"}):
+            text = _surface(span)
+            key = "group:" + norm(text)
+            dm._add(Mention(span.start, span.end, key, "Group", text))
+            dm._actor(key, "Group", text, text)
+            continue
+        # "President Francois Mitterand", "Qatari Emir Hamad bin Nasser": titles and nationalities
+        # written inside a name span are not part of the name
+        while len(span) > 1 and label == "PERSON" and (
+                span[0].lower_ in TITLE_WORDS_IN_NAMES or span[0].lower_ in lex.title_heads
+                or (lex.demonyms.get(span[0].lower_) is not None and span[0].is_title)):
+            first = span[0]
+            if lex.demonyms.get(first.lower_) is not None:
+                known = lex.demonyms[first.lower_]
+                dm._add(Mention(first.i, first.i + 1, known.key, known.kind, first.text, adjective=True))
+                dm._actor(known.key, known.kind, known.name, first.text)
             span = dm.doc[span.start + 1:span.end]
         # "Secretary of State": "State" is part of a title, not an organisation
         if span.start >= 2 and dm.doc[span.start - 1].lower_ == "of" and \
@@ -216,31 +258,28 @@ def _named(dm: DocMentions) -> None:
             continue
         text = _surface(span)
         key_norm = norm(text)
+        # the gazetteer outranks the recogniser's label ("Kyiv" tagged PERSON is still a capital)
         known = lex.names.get(key_norm)
-        if known is None and ent.label_ in {"NORP", "GPE", "ORG"}:
-            known = lex.demonyms.get(key_norm)
-            adjective = known is not None
-        else:
-            adjective = False
-        if known is None and ent.label_ == "GPE":
-            cap = lex.capitals.get(key_norm)
-            if cap is not None:
-                if span.root.dep_ in AGENT_DEPS or _is_source_pobj(span.root):
-                    known = cap
-                else:
-                    _place(dm, span, text)
-                    continue
+        adjective = False
+        if known is None and lex.demonyms.get(key_norm) is not None:
+            known, adjective = lex.demonyms[key_norm], True
+        if known is None and lex.capitals.get(key_norm) is not None:
+            if _acts(span.root):
+                known = lex.capitals[key_norm]
+            else:
+                _place(dm, span, text)
+                continue
         if known is not None:
             dm._add(Mention(span.start, span.end, known.key, known.kind, text, adjective=adjective))
             dm._actor(known.key, known.kind, known.name, text)
             continue
-        if ent.label_ in {"GPE", "LOC", "FAC"}:
+        if label in {"GPE", "LOC", "FAC"}:
             _place(dm, span, text)
-        elif ent.label_ == "PERSON":
+        elif label == "PERSON":
             key = "person:" + key_norm
             dm._add(Mention(span.start, span.end, key, "Person", text))
             dm._actor(key, "Person", text, text)
-        elif ent.label_ == "ORG":
+        elif label == "ORG":
             if _looks_like_title_phrase(span, lex):
                 continue
             key = "org:" + key_norm
@@ -248,6 +287,22 @@ def _named(dm: DocMentions) -> None:
             dm._actor(key, "Organization", text, text)
         # NORP not in the gazetteer ("Arab", "Islamist") names no actor by itself
     _gazetteer_matches(dm)
+
+
+LOCATIVE_PREPS = {"in", "to", "at", "into", "from", "near", "across", "outside", "inside", "around", "for",
+                  "toward", "towards", "through", "via", "over", "throughout", "within"}
+
+
+def _acts(token: Token) -> bool:
+    """A capital named as an actor ("Moscow said", "warned Beijing", "talks with Kyiv"), not as a place."""
+    if token.dep_ == "pobj":
+        return token.head.lower_ not in LOCATIVE_PREPS or _is_source_pobj(token)
+    if token.dep_ in {"compound", "nmod", "amod"}:
+        return False  # "the Beijing Olympics", "a Moscow court"
+    if token.dep_ == "dobj":
+        return token.head.lemma_.lower() not in {"visit", "tour", "leave", "reach", "enter", "bomb", "attack",
+                                                 "strike", "hit", "shell", "capture", "seize"}
+    return token.dep_ in AGENT_DEPS | {"appos", "conj", "dative"}
 
 
 def _gazetteer_matches(dm: DocMentions) -> None:

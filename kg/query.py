@@ -324,10 +324,10 @@ def _run_rdflib(query: QueryFile, bindings, graph_dir: Path):
         with warnings.catch_warnings():  # rdflib 7.6 warns about its own use of deprecated Dataset parts
             warnings.simplefilter("ignore", DeprecationWarning)
             result = dataset.query(query.text, initBindings={k: to_rdflib(v) for k, v in bindings.items()})
-        if result.type in ("CONSTRUCT", "DESCRIBE"):
-            data = result.graph.serialize(format="nt", encoding="utf-8")
-            return list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
-        data = result.serialize(format="json")
+            if result.type in ("CONSTRUCT", "DESCRIBE"):
+                data = result.graph.serialize(format="nt", encoding="utf-8")
+                return list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+            data = result.serialize(format="json")  # rdflib evaluates lazily: here
     except ParseException:
         _raise_syntax(query, _parse_error(query.text))
         raise QueryError(f"{query.path}: rdflib cannot parse it; check its syntax") from None

@@ -456,7 +456,7 @@ def _add_metrics(graph: nx.MultiDiGraph) -> None:
 # positions above PHYSICS_MAX_NODES. Pivot MDS (Brandes & Pich 2006): breadth-first distances
 # from a few far-apart pivots, classical MDS on them; components packed in rows.
 LAYOUT_PIVOTS = 40
-LAYOUT_UNIT = 100.0  # vis-network units per average edge
+LAYOUT_UNIT = 100.0  # vis-network units between neighbouring nodes
 PHYSICS_MAX_NODES = 5000  # above this the page keeps these positions: physics would take minutes
 
 def _csr(g: nx.Graph) -> tuple[list, np.ndarray, np.ndarray]:
@@ -510,17 +510,20 @@ def _component_layout(indptr, indices, members: np.ndarray, dist0: np.ndarray, p
     centred = -0.5 * (squared - squared.mean(axis=0) - squared.mean(axis=1, keepdims=True) + squared.mean())
     u, sigma, _ = np.linalg.svd(centred, full_matrices=False)
     xy = u[:, :2] * sigma[:2]
+    xy -= xy.mean(axis=0)
     local = np.full(len(indptr) - 1, -1)
     local[members] = np.arange(m)
-    offsets = _rows(indptr, members)
     rows = np.repeat(np.arange(m), indptr[members + 1] - indptr[members])
-    mean_edge = np.linalg.norm(xy[rows] - xy[local[indices[offsets]]], axis=1).mean()
+    mean_edge = float(np.linalg.norm(xy[rows] - xy[local[indices[_rows(indptr, members)]]], axis=1).mean())
+    xy /= mean_edge or 1.0  # edges about one unit long ...
+    radius = float(np.sqrt((xy ** 2).sum(axis=1).mean())) or 1.0
+    xy *= max(1.0, 0.5 * math.sqrt(m) / radius)  # ... but small-world components not crushed into a ball
     # nodes at the same distances from every pivot (the leaves of a hub) would coincide: jitter
-    return xy / (mean_edge or 1.0) + rng.normal(scale=0.3, size=xy.shape)
+    return xy + rng.normal(scale=0.25, size=xy.shape)
 
 
 def layout(graph: nx.MultiDiGraph, pivots: int = LAYOUT_PIVOTS, seed: int = 0) -> dict[str, tuple[float, float]]:
-    """Positions (in average edges) of every node; the same graph gets the same layout."""
+    """Positions (about one unit apart) of every node; the same graph gets the same layout."""
     g = nx.Graph(graph.to_undirected(as_view=True))
     if not g:
         return {}
@@ -538,12 +541,12 @@ def layout(graph: nx.MultiDiGraph, pivots: int = LAYOUT_PIVOTS, seed: int = 0) -
         xy = _component_layout(indptr, indices, members, dist[members], pivots, rng)
         placed.append((members, xy - xy.min(axis=0)))
     placed.sort(key=lambda p: -len(p[0]))
-    area = sum((np.ptp(xy[:, 0]) + 1.5) * (np.ptp(xy[:, 1]) + 1.5) for _, xy in placed)
+    area = sum((np.ptp(xy[:, 0]) + 1.0) * (np.ptp(xy[:, 1]) + 1.0) for _, xy in placed)
     width = max(math.sqrt(area) * 1.3, 1.0)
     pos = np.zeros((n, 2))
     x = y = row_height = 0.0
     for members, xy in placed:  # components in rows, biggest first
-        w, h = xy.max(axis=0) + 1.5
+        w, h = xy.max(axis=0) + 1.0
         if x + w > width and x > 0:
             x, y, row_height = 0.0, y + row_height, 0.0
         pos[members] = xy + (x, y)
