@@ -78,7 +78,12 @@ class _Reader:
         return Span(self.document.id, begin, end, text[begin:end])
 
     def date_of(self, head: Token, future: bool) -> DateRef | None:
-        """A DATE entity attached to ``head`` (not inside a clause of its own)."""
+        """A DATE entity attached to ``head`` (not inside a clause of its own); a resolvable
+        day is preferred to a duration ("a four-day trip ... on Tuesday")."""
+        found = [d for d in self._dates(head, future)]
+        return next((d for d in found if d.value), found[0] if found else None)
+
+    def _dates(self, head: Token, future: bool):
         for ent in head.sent.ents:
             if ent.label_ != "DATE":
                 continue
@@ -90,8 +95,7 @@ class _Reader:
                 t = t.head
                 hops += 1
             if t.i == head.i:
-                return dates.resolve(ent.text, self.document.published, future)
-        return None
+                yield dates.resolve(ent.text, self.document.published, future)
 
     # ---- main ---------------------------------------------------------------------------------
     def run(self) -> Extraction:
@@ -149,7 +153,7 @@ class _Reader:
 
     def _call_is_speech(self, token: Token) -> bool:
         kids = list(token.children)
-        if any(c.dep_ == "prep" and c.lower_ in self.lex.speech["call_for_particles"] for c in kids):
+        if any(c.dep_ in {"prep", "prt"} and c.lower_ in self.lex.speech["call_for_particles"] for c in kids):
             return True
         return any(c.dep_ in {"oprd", "ccomp", "xcomp"} for c in kids) and any(c.dep_ == "dobj" for c in kids)
 
@@ -247,39 +251,43 @@ class _Reader:
     def _meeting_verb(self, sent: SpacySpan, verb: Token, lemma: str) -> None:
         mt = self.lex.meetings
         kind = mt["verbs"][lemma]
-        if lemma == "call" and self._call_is_speech(verb):
-            return
+        if lemma == "call" and (self._call_is_speech(verb) or any(c.lower_ == "off" for c in verb.children)):
+            return  # "called for a truce" is speech; "called off the trip" cancels a trip (read at the noun)
         objs = [c for c in verb.children if c.dep_ in {"dobj", "attr"}]
+        meeting_obj = [o for o in objs if _meeting_kind(mt, o)]
         if lemma in mt["object_required"]:
             allowed = mt["object_required"][lemma]
             objs_ok = [o for o in objs if o.lemma_.lower() in allowed or o.lower_ in allowed]
             if allowed and not objs_ok:
                 return
             if objs_ok:
-                noun = objs_ok[0]
-                kind = mt["nouns"].get(noun.lower_) or mt["nouns"].get(noun.lemma_.lower()) or kind
+                kind = _meeting_kind(mt, objs_ok[0]) or kind
+        elif meeting_obj:
+            kind = _meeting_kind(mt, meeting_obj[0]) or kind  # "hosted a summit"
         # object control ("advised X to travel"): advice is no plan
         if verb.dep_ == "xcomp" and verb.head.lemma_.lower() in {"advise", "urge", "ask", "encourage", "invite", "tell", "press", "call"}:
             return
         subj_tok = _subject(verb)
         participants = self.dm.actors_at(subj_tok) if subj_tok is not None else []
+        participants += self._leaders(subj_tok)
         partners: list[str] = []
         location = None
+        locative = set(mt["location_preps"])
         for c in verb.children:
-            if c.dep_ in {"dobj"} and lemma in mt["destination_required"]:
+            if c.dep_ == "dobj" and lemma in mt["destination_required"]:
                 continue  # "left 232 dead", "headed the delegation": no partner, no trip
-            if c.dep_ in {"dobj"}:
+            if c.dep_ == "dobj":
                 place = self.dm.place_at(c)
                 if lemma in {"visit", "tour"} and place and (place.startswith("place:") or not self._is_person_like(c)):
                     location = place
                 else:
                     partners += self.dm.actors_at(c)
-            elif c.dep_ == "prep" and c.lower_ in {"with", "to", "between"} | set(mt["location_preps"]):
+            elif c.dep_ == "prep" and c.lower_ in {"with", "to", "between"} | locative:
                 for p in c.children:
                     if p.dep_ != "pobj":
                         continue
                     place = self.dm.place_at(p)
-                    if c.lower_ in set(mt["location_preps"]) and place and (
+                    if c.lower_ in locative and place and (
                             lemma in mt["destination_required"] or lemma in {"visit", "meet", "host", "hold", "attend", "arrive"}
                             or place.startswith("place:")):
                         location = location or place
@@ -288,15 +296,10 @@ class _Reader:
         for o in objs:
             for c in o.children:
                 if c.dep_ == "prep" and c.lower_ in {"with", "between"}:
-                    for p in c.children:
-                        if p.dep_ == "pobj":
-                            partners += self.dm.actors_at(p)
-                elif c.dep_ == "prep" and c.lower_ in {"in", "at"}:
-                    for p in c.children:
-                        place = self.dm.place_at(p) if p.dep_ == "pobj" else None
-                        if place:
-                            location = location or place
-        if lemma in mt["partner_required"] and not partners:
+                    partners += [a for p in c.children if p.dep_ == "pobj" for a in self.dm.actors_at(p)]
+        # "met Tunisian President X in Tunis": the place may hang off the object or its apposition
+        location = location or self._clause_place(verb)
+        if lemma in mt["partner_required"] and not partners and not meeting_obj:
             return
         if lemma in mt["destination_required"] and not location and not partners:
             return
@@ -306,10 +309,36 @@ class _Reader:
         if not participants:
             return
         status = self._meeting_status(verb)
-        mode = self._mode(sent, verb, kind)
-        future = status == "planned"
-        self._add_meeting(_Event(kind, participants, status, mode, location, self.date_of(verb, future),
+        mode = self._mode(sent, verb, kind, location)
+        self._add_meeting(_Event(kind, participants, status, mode, location, self.date_of(verb, status == "planned"),
                                  [self.span(sent)], triggers=[verb.idx]), sent)
+
+    def _clause_place(self, verb: Token) -> str | None:
+        """The first place after 'in'/'at' in the verb's own clause."""
+        for t in verb.subtree:
+            if t.dep_ != "pobj" or t.head.lower_ not in {"in", "at"}:
+                continue
+            h, inner = t.head, False
+            while h.i != verb.i and h.i != h.head.i:
+                if h.pos_ in {"VERB", "AUX"}:
+                    inner = True
+                    break
+                h = h.head
+            place = None if inner else self.dm.place_at(t)
+            if place and place.startswith("place:"):
+                return place
+        return None
+
+    def _leaders(self, subj: Token | None) -> list[str]:
+        """'A Hamas delegation led by Khalil Darwish': the leader takes part too."""
+        if subj is None:
+            return []
+        out = []
+        for c in subj.children:
+            if c.dep_ == "acl" and c.lemma_.lower() in {"lead", "head"}:
+                out += [a for ag in c.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
+                        for a in self.dm.actors_at(p)]
+        return out
 
     def _is_person_like(self, token: Token) -> bool:
         m = self.dm.mention_at(token)
@@ -317,37 +346,50 @@ class _Reader:
 
     def _meeting_noun(self, sent: SpacySpan, noun: Token) -> None:
         mt = self.lex.meetings
-        kind = mt["nouns"].get(noun.lower_) or mt["nouns"].get(noun.lemma_.lower())
-        # handled by its verb ("held talks", "attended a summit") or part of a name
+        kind = _meeting_kind(mt, noun)
         head = noun.head
-        if noun.dep_ in {"dobj", "attr"} and head.lemma_.lower() in mt["verbs"] and head.pos_ == "VERB":
+        # read by its verb ("held talks", "attended a summit", "hosted a summit")
+        if noun.dep_ in {"dobj", "attr"} and head.pos_ == "VERB" and head.lemma_.lower() in mt["verbs"] and \
+                head.lemma_.lower() not in {"call"}:
             return
         if noun.ent_type_ in {"ORG", "PERSON", "EVENT", "WORK_OF_ART"}:
             return
-        if any(c.lower_ in {"ceasefire", "truce", "cease-fire"} for c in noun.lefts):
-            return  # "ceasefire talks": negotiations of a truce, read as its status
         participants: list[str] = []
         location = None
         poss = [c for c in noun.children if c.dep_ == "poss"]
         for p in poss:
             participants += self.dm.actors_at(p)
         compound_kind = None
+        by_agent: list[str] = []
         for c in noun.children:
             if c.dep_ == "compound" and c.lower_ in {"phone", "telephone", "video"}:
                 compound_kind = c.lower_
             if c.dep_ == "prep" and c.lower_ in {"with", "between"}:
-                for p in c.children:
-                    if p.dep_ == "pobj":
-                        participants += self.dm.actors_at(p)
+                participants += [a for p in c.children if p.dep_ == "pobj" for a in self.dm.actors_at(p)]
+            if c.dep_ == "prep" and c.lower_ == "by":  # "a visit by the Afghan foreign minister"
+                by_agent += [a for p in c.children if p.dep_ == "pobj" for a in self.dm.actors_at(p)]
             if c.dep_ == "prep" and c.lower_ in {"to", "in", "at"}:
                 for p in c.children:
                     if p.dep_ == "pobj":
                         location = location or self.dm.place_at(p)
+            if c.dep_ == "acl":  # "a meeting ..., scheduled for Friday in Washington"
+                for p in c.subtree:
+                    if p.dep_ == "pobj" and p.head.lower_ in {"in", "at"}:
+                        location = location or self.dm.place_at(p)
+        participants += by_agent
         dets = [c for c in noun.children if c.dep_ == "det"]
         definite = bool(poss) or (dets and dets[0].lower_ in {"the", "this", "that", "these"}) or noun.dep_ == "compound"
         span = self.span(sent)
         mode = "phone" if compound_kind in {"phone", "telephone"} else "video" if compound_kind == "video" else None
-        if definite:
+        verb = _governing_verb(noun)
+        # "will travel to Somalia for talks with X": the purpose of a trip is part of that trip
+        if verb is not None:
+            host = next((ev for ev in self.meetings if verb.idx in ev.triggers), None)
+            if host is not None:
+                _absorb(host, mode=mode, location=location, evidence=span, trigger=noun.idx,
+                        participants=self.dm.with_states(participants))
+                return
+        if definite and not by_agent:
             ref = self._find_meeting(kind, participants, location, sent)
             if ref is not None:
                 _absorb(ref, mode=mode, location=location, evidence=span, trigger=noun.idx)
@@ -356,22 +398,26 @@ class _Reader:
                 return
         # a new meeting named by a noun: its participants are its possessor, its "with"
         # partners, and the subject of the clause it stands in ("X arrived on a visit")
-        verb = _governing_verb(noun)
         if verb is not None and not poss:
             subj = _subject(verb)
             if subj is not None:
-                participants = self.dm.actors_at(subj) + participants
+                found = self.dm.actors_at(subj)
+                if by_agent:  # "Pakistan cancelled a visit by X": the subject is the host
+                    location = location or next((a for a in found if a.startswith("country:")), None)
+                else:
+                    participants = found + participants
         participants = _unique(participants)
         if not participants:
             return
         status = self._meeting_status(verb) if verb is not None else None
         if any(a.lower_ in {"planned", "upcoming", "scheduled", "proposed", "expected", "next", "forthcoming"} for a in noun.lefts):
             status = "planned"
-        if verb is not None and verb.lemma_.lower() in set(mt["cancelled_verbs"]):
+        if verb is not None and (verb.lemma_.lower() in set(mt["cancelled_verbs"]) or
+                                 (verb.lemma_.lower() == "call" and any(c.lower_ == "off" for c in verb.children))):
             status = "cancelled"
-        mode = mode or self._mode(sent, noun, kind)
+        mode = mode or self._mode(sent, noun, kind, location)
         self._add_meeting(_Event(kind, participants, status, mode, location,
-                                 self.date_of(verb, status == "planned") if verb is not None else None,
+                                 self.date_of(verb, status == "planned") if verb is not None and status != "cancelled" else None,
                                  [span], triggers=[noun.idx]), sent)
 
     def _meeting_status(self, verb: Token) -> str | None:
@@ -424,7 +470,7 @@ class _Reader:
             return None
         return None
 
-    def _mode(self, sent: SpacySpan, trigger: Token, kind: str) -> str | None:
+    def _mode(self, sent: SpacySpan, trigger: Token, kind: str, location: str | None = None) -> str | None:
         mt = self.lex.meetings
         lemma = trigger.lemma_.lower()
         if lemma in {"telephone", "phone"} or (lemma == "call" and trigger.pos_ == "VERB"):
@@ -437,7 +483,9 @@ class _Reader:
             return "phone"
         if kind == "call" and any(re.search(rf"\b{re.escape(c)}\b", window_sent) for c in ("by phone", "phone call", "telephone")):
             return "phone"
-        if kind in set(mt["in_person_kinds"]):
+        if kind == "call" and trigger.pos_ == "NOUN" and trigger.lower_ == "call":
+            return "phone"  # "in a call with": a call is by telephone unless said otherwise
+        if kind in set(mt["in_person_kinds"]) or (location and location.startswith("place:") and kind != "call"):
             return "in person"
         return None
 
@@ -452,9 +500,10 @@ class _Reader:
 
     def _add_meeting(self, ev: _Event, sent: SpacySpan) -> None:
         ev.participants = self.dm.with_states(ev.participants)
+        self.used_actors.update(ev.participants)
         for other in self.meetings:
-            same_sentence = ev.evidence[0] in other.evidence and set(ev.participants) & set(other.participants) \
-                and _kind_group(ev.kind) == _kind_group(other.kind)
+            same_sentence = ev.evidence[0] in other.evidence and bool(set(ev.participants) & set(other.participants)) \
+                and (not ev.status or not other.status or ev.status == other.status)
             if same_sentence or _same_meeting(other, ev):
                 _absorb(other, mode=ev.mode, location=ev.location, evidence=ev.evidence[0], trigger=ev.triggers[0],
                         date=ev.date, status=ev.status, participants=ev.participants)
@@ -479,7 +528,7 @@ class _Reader:
             head = token
             if token.dep_ == "compound":
                 # "ceasefire talks", "truce deal": the head noun carries the status
-                if token.head.lemma_.lower() not in _status_words(self.lex) and token.head.lower_ not in {"agreement", "deal", "plan", "proposal", "talks", "negotiations", "violations", "line"}:
+                if token.head.lemma_.lower() not in _status_words(self.lex) and token.head.lower_ not in {"agreement", "deal", "plan", "proposal", "talks", "negotiations", "violations"}:
                     continue
                 head = token.head
             found = True
@@ -520,8 +569,10 @@ class _Reader:
             if vlemma in set(self.lex.ceasefires["mediation_verbs"]):
                 mediators += agent_actors if agent_actors else subj_actors
             elif cue_verb and status in {"agreed", "in force", "violated", "collapsed"} and \
-                    vlemma not in {"urge", "call", "demand", "propose", "oversee", "monitor", "enforce", "announce"}:
-                parties += subj_actors  # "Israel and Hamas agreed to a ceasefire": they are bound by it
+                    vlemma not in {"urge", "call", "demand", "propose", "oversee", "monitor", "enforce"} and \
+                    not (vlemma == "announce" and parties):
+                # "Israel and Hamas agreed to a ceasefire": they are bound by it
+                parties += [a for a in self.dm.with_states(subj_actors) if a in subj_actors or not parties]
             elif status in {"proposed", "under negotiation"} and subj_actors and vlemma in {"demand", "seek", "want", "reject", "refuse", "accept", "declare", "arrange"}:
                 parties += subj_actors
             # "rejected Saddam Hussein's proposal for a cease-fire": proposer and rejecter are the sides
@@ -568,7 +619,6 @@ class _Reader:
         """The status the nearest cue word gives: modifiers, then the governing words upwards."""
         cues = self.lex.ceasefires["status_cues"]
         words: list[Token] = []
-        words += [c for c in noun.children if c.dep_ in {"amod", "compound"}]
         if np_head.i != noun.i:
             words.append(np_head)
         t = np_head
@@ -581,6 +631,7 @@ class _Reader:
             if t.pos_ == "VERB" and t.dep_ not in {"xcomp", "pcomp", "advcl", "acl", "ccomp"}:
                 if t.dep_ not in {"xcomp", "conj"}:
                     break
+        words += [c for c in noun.children if c.dep_ in {"amod", "compound"}]
         # particles: "call for", "push for", "break down"
         lemmas = []
         for w in words:
@@ -594,7 +645,7 @@ class _Reader:
                     # "broke" is a violation only when nothing says otherwise (see _ceasefire)
                     return status, [lemma_ for lemma_, _ in lemmas]
         # multiword cues in the sentence around the noun ("in favor of a ceasefire", "took effect")
-        window = noun.sent.text.lower()
+        window = noun.sent.text.lower() + " " + " ".join(t.lemma_.lower() for t in noun.sent)
         for status in ("collapsed", "violated", "in force", "agreed", "under negotiation", "proposed"):
             for cue in cues[status]:
                 if " " in cue and re.search(rf"\b{re.escape(cue)}\b", window):
@@ -701,6 +752,8 @@ class _Reader:
         for truce in self.truces:
             truce.mediators = [m for m in truce.mediators if m not in truce.parties]
             self.used_actors.update(truce.parties + truce.mediators)
+        for ev in self.meetings:
+            self.used_actors.update(ev.participants)
         meetings = tuple(
             Meeting(ev.kind, tuple(ev.participants), ev.status, ev.mode, ev.location, ev.date, tuple(ev.evidence))
             for ev in self.meetings)
@@ -821,6 +874,11 @@ def _cease_fire(token: Token, sent: SpacySpan) -> Token | None:
     if words[:2] == ["-", "fire"]:
         return nxt[1]
     return None
+
+
+def _meeting_kind(mt: dict, noun: Token) -> str | None:
+    nouns = mt["nouns"]
+    return nouns.get(noun.lower_) or nouns.get(noun.lemma_.lower())
 
 
 def _kind_group(kind: str) -> str:

@@ -126,19 +126,25 @@ class DocMentions:
         return keys
 
     def with_states(self, keys: list[str]) -> list[str]:
-        """Keys plus the state each unnamed collective or described person belongs to:
-        "Moroccan diplomats" meet for Morocco, as event coders code them."""
+        """Keys plus the state or organisation each unnamed collective or described person
+        belongs to: "Moroccan diplomats" meet for Morocco, as event coders code them."""
         out = list(keys)
         for key in keys:
             info = self.actors.get(key)
-            if info is not None and info.affiliation and info.affiliation.startswith("country:") \
-                    and (info.kind == "Group" or info.described) and info.affiliation not in out:
+            if info is not None and info.affiliation and (info.kind == "Group" or info.described) \
+                    and info.affiliation not in out:
                 out.append(info.affiliation)
         return out
 
     def place_at(self, token: Token) -> str | None:
         """A place or state that a noun phrase names as a location."""
         m = self.by_token.get(token.i)
+        if m is None and token.pos_ == "PROPN" and token.is_title and token.dep_ == "pobj" and \
+                token.head.lower_ in LOCATIVE_PREPS and not token.ent_type_:
+            # a place name the recogniser missed ("met ... in Tunis")
+            span = self.doc[min(t.i for t in token.subtree if t.dep_ == "compound" or t.i == token.i):token.i + 1]
+            _place(self, span, _surface(span))
+            m = self.by_token.get(token.i)
         if m is None or m.key is None:
             return None
         if m.kind == "Place":
@@ -483,8 +489,8 @@ def _modifiers(dm: DocMentions, tokens: list[Token]) -> list[Mention]:
 
 def _norp(tokens: list[Token]) -> bool:
     """A national, regional or proper-name modifier ("Moslem forces", "Phillippines military")."""
-    return any(t.ent_type_ in {"NORP", "GPE", "LOC"} or (t.pos_ == "PROPN" and t.dep_ == "compound" and t.is_title)
-               for t in tokens)
+    return any(t.ent_type_ in {"NORP", "GPE", "LOC"} or (t.pos_ == "PROPN" and t.dep_ == "compound" and t.text[:1].isupper())
+               or (t.pos_ == "ADJ" and t.is_title and t.i > t.sent.start) for t in tokens)
 
 
 def _unique_keys(keys) -> list[str]:
@@ -525,8 +531,10 @@ def _title_text(tokens: list[Token], lex: Lexicon) -> tuple[str | None, list[Tok
              and not t.is_punct]
     if not words:
         return None, []
-    text = " ".join(t.text for t in words)
-    low = text.lower()
+    doc = words[0].doc
+    text = doc[words[0].i:words[-1].i + 1].text if all(b.i == a.i + 1 for a, b in zip(words, words[1:])) \
+        else " ".join(t.text for t in words)
+    low = re.sub(r"\s*-\s*", "-", text.lower())
     head_part = low.split(" of ")[0]
     for head in sorted(lex.title_heads, key=len, reverse=True):
         if head_part == head or head_part.endswith(" " + head):

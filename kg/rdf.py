@@ -1,12 +1,21 @@
-"""Resolved records -> an RDF dataset (pure: no I/O).
+"""Resolved records -> RDF quads (pure: no I/O).
 
 One named graph per document holds its Document node, its evidence spans and the facts
 read from it; the graph `kgd:graph/entities` holds the actors and places. The union of
 all graphs is the whole knowledge graph.
+
+``quads(res)`` is the one place records become RDF: it yields pyoxigraph quads, lazily, so a
+corpus-sized graph never has to sit in memory (``kg.export`` sorts and writes them).
+``to_dataset(res)`` builds an rdflib Dataset from the same quads, for callers that want rdflib.
+A quad may be yielded more than once (a span that is evidence for two facts); a dataset or a
+sorted export holds it once.
 """
 from __future__ import annotations
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from kg.models import Span
@@ -28,121 +37,189 @@ def span_iri(span: Span) -> URIRef:
     return KGD[f"span/{span.doc_id}/{span.begin}-{span.end}"]
 
 
-def to_dataset(res: Resolved) -> Dataset:
-    ds = Dataset()
-    bind_prefixes(ds)
-    entities = ds.graph(ENTITIES_GRAPH)
-    graphs: dict[str, Graph] = {}
-    for doc in res.documents:
-        g = graphs[doc.id] = ds.graph(graph_iri(doc.id))
-        d = doc_iri(doc.id)
-        g.add((d, RDF.type, KG.Document))
-        g.add((d, DCTERMS.identifier, Literal(doc.id)))
-        g.add((d, RDFS.label, Literal(doc.title or doc.id)))
-        if doc.title:
-            g.add((d, DCTERMS.title, Literal(doc.title)))
-        if doc.published:
-            g.add((d, DCTERMS.date, Literal(doc.published.isoformat(), datatype=XSD.date)))
-        if doc.source:
-            g.add((d, DCTERMS.source, URIRef(doc.source) if _is_url(doc.source) else Literal(doc.source)))
-        # Always carried: the graph is then self-contained for checking every offset.
-        g.add((d, NIF.isString, Literal(doc.text)))
+class _Terms:
+    """pyoxigraph terms, each IRI built (and checked) once."""
 
-    def evidence(node: URIRef, spans: tuple[Span, ...]) -> list[Graph]:
-        used = []
+    def __init__(self) -> None:
+        self._iris: dict[str, ox.NamedNode] = {}
+        self.string = ox.NamedNode(str(XSD.string))
+        self.date = ox.NamedNode(str(XSD.date))
+        self.non_negative = ox.NamedNode(str(XSD.nonNegativeInteger))
+        self.true = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
+        self.false = ox.Literal("false", datatype=ox.NamedNode(str(XSD.boolean)))
+
+    def iri(self, value: str) -> ox.NamedNode:
+        node = self._iris.get(value)
+        if node is None:
+            node = self._iris[value] = ox.NamedNode(value)
+        return node
+
+    def data(self, local: str) -> ox.NamedNode:
+        """A node of kg's data namespace (kgd:), from its local name ("actor/antony-blinken")."""
+        return self.iri(str(KGD) + local)
+
+    @staticmethod
+    def text(value: str) -> ox.Literal:
+        return ox.Literal(value)
+
+    def day(self, value) -> ox.Literal:
+        return ox.Literal(value.isoformat(), datatype=self.date)
+
+    def count(self, value: int) -> ox.Literal:
+        return ox.Literal(str(value), datatype=self.non_negative)
+
+    def boolean(self, value: bool) -> ox.Literal:
+        return self.true if value else self.false
+
+
+def quads(res: Resolved) -> Iterator[ox.Quad]:
+    """Every quad of the graph of ``res`` (named graphs only; the default graph stays empty)."""
+    t = _Terms()
+    V = {name: t.iri(str(term)) for name, term in (
+        ("type", RDF.type), ("label", RDFS.label), ("alt", SKOS.altLabel), ("identifier", DCTERMS.identifier),
+        ("title", DCTERMS.title), ("dcdate", DCTERMS.date), ("source", DCTERMS.source), ("isString", NIF.isString),
+        ("begin", NIF.beginIndex), ("end", NIF.endIndex), ("anchor", NIF.anchorOf), ("Document", KG.Document),
+        ("TextSpan", KG.TextSpan), ("document", KG.document), ("evidence", KG.evidence),
+        ("mentionedIn", KG.mentionedIn), ("Place", KG.Place), ("date", KG.date), ("dateText", KG.dateText),
+        ("Role", KG.Role), ("holder", KG.holder), ("ktitle", KG.title), ("affiliation", KG.affiliation),
+        ("Meeting", KG.Meeting), ("meetingKind", KG.meetingKind), ("participant", KG.participant),
+        ("location", KG.location), ("status", KG.status), ("mode", KG.mode), ("Ceasefire", KG.Ceasefire),
+        ("party", KG.party), ("mediator", KG.mediator), ("Statement", KG.Statement), ("speaker", KG.speaker),
+        ("text", KG.text), ("isQuote", KG.isQuote), ("about", KG.about))}
+    entities = t.iri(str(ENTITIES_GRAPH))
+    graphs: dict[str, ox.NamedNode] = {}
+    docs: dict[str, ox.NamedNode] = {}
+
+    for doc in res.documents:
+        g = graphs[doc.id] = t.data(f"graph/{doc.id}")
+        d = docs[doc.id] = t.data(f"doc/{doc.id}")
+        yield ox.Quad(d, V["type"], V["Document"], g)
+        yield ox.Quad(d, V["identifier"], t.text(doc.id), g)
+        yield ox.Quad(d, V["label"], t.text(doc.title or doc.id), g)
+        if doc.title:
+            yield ox.Quad(d, V["title"], t.text(doc.title), g)
+        if doc.published:
+            yield ox.Quad(d, V["dcdate"], t.day(doc.published), g)
+        if doc.source:
+            yield ox.Quad(d, V["source"], _source(t, doc.source), g)
+        # Always carried: the graph is then self-contained for checking every offset.
+        yield ox.Quad(d, V["isString"], t.text(doc.text), g)
+
+    def evidence(node: ox.NamedNode, spans: tuple[Span, ...], out: list[ox.Quad]) -> list[ox.NamedNode]:
+        """The span quads of ``node`` into ``out``; the graphs they are in, in order of first use."""
+        used: list[ox.NamedNode] = []
         for s in spans:
             g = graphs[s.doc_id]
-            si = span_iri(s)
-            g.add((node, KG.evidence, si))
-            g.add((si, RDF.type, KG.TextSpan))
-            g.add((si, KG.document, doc_iri(s.doc_id)))
-            g.add((si, NIF.beginIndex, Literal(s.begin, datatype=XSD.nonNegativeInteger)))
-            g.add((si, NIF.endIndex, Literal(s.end, datatype=XSD.nonNegativeInteger)))
-            g.add((si, NIF.anchorOf, Literal(s.text)))
+            si = t.data(f"span/{s.doc_id}/{s.begin}-{s.end}")
+            out.append(ox.Quad(node, V["evidence"], si, g))
+            out.append(ox.Quad(si, V["type"], V["TextSpan"], g))
+            out.append(ox.Quad(si, V["document"], docs[s.doc_id], g))
+            out.append(ox.Quad(si, V["begin"], t.count(s.begin), g))
+            out.append(ox.Quad(si, V["end"], t.count(s.end), g))
+            out.append(ox.Quad(si, V["anchor"], t.text(s.text), g))
             if g not in used:
                 used.append(g)
         return used
 
-    labels = {}
+    labels: dict[str, str] = {}
     for a in res.actors:
-        node = KGD[a.id]
+        node = t.data(a.id)
         labels[a.id] = a.label
-        entities.add((node, RDF.type, ACTOR_CLASSES[a.kind]))
-        entities.add((node, RDFS.label, Literal(a.label)))
+        yield ox.Quad(node, V["type"], t.iri(str(ACTOR_CLASSES[a.kind])), entities)
+        yield ox.Quad(node, V["label"], t.text(a.label), entities)
         for n in a.names:
-            entities.add((node, SKOS.altLabel, Literal(n)))
+            yield ox.Quad(node, V["alt"], t.text(n), entities)
         for d in a.documents:
-            graphs[d].add((node, KG.mentionedIn, doc_iri(d)))
+            yield ox.Quad(node, V["mentionedIn"], docs[d], graphs[d])
     for p in res.places:
         labels[p.id] = p.label
-        entities.add((KGD[p.id], RDF.type, KG.Place))
-        entities.add((KGD[p.id], RDFS.label, Literal(p.label)))
+        yield ox.Quad(t.data(p.id), V["type"], V["Place"], entities)
+        yield ox.Quad(t.data(p.id), V["label"], t.text(p.label), entities)
 
-    def date_triples(node, date, gs):
-        if date is None:
-            return
-        for g in gs:
+    def described(node: ox.NamedNode, spans: tuple[Span, ...], facts: list[tuple], date=None) -> list[ox.Quad]:
+        """The facts about ``node`` (and its date) in every graph that holds evidence for it."""
+        out: list[ox.Quad] = []
+        if date is not None:
             if date.value:
-                g.add((node, KG.date, Literal(date.value.isoformat(), datatype=XSD.date)))
-            g.add((node, KG.dateText, Literal(date.text)))
+                facts.append((V["date"], t.day(date.value)))
+            facts.append((V["dateText"], t.text(date.text)))
+        for g in evidence(node, spans, out):
+            out.extend(ox.Quad(node, p, o, g) for p, o in facts)
+        return out
 
     for r in res.roles:
-        node = KGD[r.id]
-        for g in evidence(node, r.evidence):
-            g.add((node, RDF.type, KG.Role))
-            g.add((node, RDFS.label, Literal(f"{labels[r.holder]}: {r.title}")))
-            g.add((node, KG.holder, KGD[r.holder]))
-            g.add((node, KG.title, Literal(r.title)))
-            if r.affiliation:
-                g.add((node, KG.affiliation, KGD[r.affiliation]))
+        facts = [(V["type"], V["Role"]), (V["label"], t.text(f"{labels[r.holder]}: {r.title}")),
+                 (V["holder"], t.data(r.holder)), (V["ktitle"], t.text(r.title))]
+        if r.affiliation:
+            facts.append((V["affiliation"], t.data(r.affiliation)))
+        yield from described(t.data(r.id), r.evidence, facts)
 
     for m in res.meetings:
-        node = KGD[m.id]
-        gs = evidence(node, m.evidence)
-        for g in gs:
-            g.add((node, RDF.type, KG.Meeting))
-            g.add((node, RDFS.label, Literal(f"{m.kind}: " + ", ".join(labels[p] for p in m.participants))))
-            g.add((node, KG.meetingKind, Literal(m.kind)))
-            for p in m.participants:
-                g.add((node, KG.participant, KGD[p]))
-            if m.location:
-                g.add((node, KG.location, KGD[m.location]))
-            if m.status:
-                g.add((node, KG.status, MEETING_STATUS[m.status]))
-            if m.mode:
-                g.add((node, KG.mode, MEETING_MODE[m.mode]))
-        date_triples(node, m.date, gs)
+        facts = [(V["type"], V["Meeting"]),
+                 (V["label"], t.text(f"{m.kind}: " + ", ".join(labels[p] for p in m.participants))),
+                 (V["meetingKind"], t.text(m.kind))]
+        facts.extend((V["participant"], t.data(p)) for p in m.participants)
+        if m.location:
+            facts.append((V["location"], t.data(m.location)))
+        if m.status:
+            facts.append((V["status"], t.iri(str(MEETING_STATUS[m.status]))))
+        if m.mode:
+            facts.append((V["mode"], t.iri(str(MEETING_MODE[m.mode]))))
+        yield from described(t.data(m.id), m.evidence, facts, m.date)
 
     for c in res.ceasefires:
-        node = KGD[c.id]
-        gs = evidence(node, c.evidence)
         parties = ", ".join(labels[p] for p in c.parties)
-        for g in gs:
-            g.add((node, RDF.type, KG.Ceasefire))
-            g.add((node, RDFS.label, Literal("ceasefire" + (f": {parties}" if parties else ""))))
-            for p in c.parties:
-                g.add((node, KG.party, KGD[p]))
-            for p in c.mediators:
-                g.add((node, KG.mediator, KGD[p]))
-            if c.status:
-                g.add((node, KG.status, CEASEFIRE_STATUS[c.status]))
-        date_triples(node, c.date, gs)
+        facts = [(V["type"], V["Ceasefire"]), (V["label"], t.text("ceasefire" + (f": {parties}" if parties else "")))]
+        facts.extend((V["party"], t.data(p)) for p in c.parties)
+        facts.extend((V["mediator"], t.data(p)) for p in c.mediators)
+        if c.status:
+            facts.append((V["status"], t.iri(str(CEASEFIRE_STATUS[c.status]))))
+        yield from described(t.data(c.id), c.evidence, facts, c.date)
 
     for s in res.statements:
-        node = KGD[s.id]
-        gs = evidence(node, s.evidence)
         short = s.text if len(s.text) <= 80 else s.text[:77] + "..."
-        for g in gs:
-            g.add((node, RDF.type, KG.Statement))
-            g.add((node, RDFS.label, Literal(f"{labels[s.speaker]}: {short}")))
-            g.add((node, KG.speaker, KGD[s.speaker]))
-            g.add((node, KG.text, Literal(s.text)))
-            g.add((node, KG.isQuote, Literal(s.quote)))
-            for a in s.about:
-                g.add((node, KG.about, KGD[a]))
-        date_triples(node, s.date, gs)
-    return ds
+        facts = [(V["type"], V["Statement"]), (V["label"], t.text(f"{labels[s.speaker]}: {short}")),
+                 (V["speaker"], t.data(s.speaker)), (V["text"], t.text(s.text)), (V["isQuote"], t.boolean(s.quote))]
+        facts.extend((V["about"], t.data(a)) for a in s.about)
+        yield from described(t.data(s.id), s.evidence, facts, s.date)
+
+
+def _source(t: _Terms, value: str):
+    """A document's source: an IRI when it is a well-formed URL, else its text."""
+    if _is_url(value):
+        try:
+            return t.iri(value)
+        except ValueError:
+            pass
+    return t.text(value)
 
 
 def _is_url(value: str) -> bool:
     return value.startswith(("http://", "https://")) and " " not in value
+
+
+def to_rdflib(term):
+    """A pyoxigraph term as an rdflib term (xsd:string literals become plain literals, as rdflib writes them)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == str(XSD.string):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"not a term kg writes: {term!r}")
+
+
+def to_dataset(res: Resolved) -> Dataset:
+    """The graph of ``res`` as an rdflib Dataset (one named graph per document, plus entities)."""
+    ds = Dataset()
+    bind_prefixes(ds)
+    graphs = {}
+    ds.graph(ENTITIES_GRAPH)
+    for q in quads(res):
+        g = graphs.get(q.graph_name.value)
+        if g is None:
+            g = graphs[q.graph_name.value] = ds.graph(URIRef(q.graph_name.value))
+        g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    return ds
