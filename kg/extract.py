@@ -409,6 +409,8 @@ class _Reader:
         participants = _unique(participants)
         if not participants:
             return
+        if verb is not None and location is None:
+            location = self._clause_place(verb)
         status = self._meeting_status(verb) if verb is not None else None
         if any(a.lower_ in {"planned", "upcoming", "scheduled", "proposed", "expected", "next", "forthcoming"} for a in noun.lefts):
             status = "planned"
@@ -526,7 +528,10 @@ class _Reader:
             if token.ent_type_ in {"ORG", "PERSON", "WORK_OF_ART", "LAW"}:
                 continue  # "Ceasefire Violations Committee": a name, not a truce
             head = token
-            if token.dep_ == "compound":
+            nxt = self.doc[token.i + 1] if token.i + 1 < sent.end else None
+            if token.dep_ != "compound" and nxt is not None and nxt.lower_ in {"talks", "negotiations", "deal", "agreement", "proposal", "plan"}:
+                head = nxt
+            elif token.dep_ == "compound":
                 # "ceasefire talks", "truce deal": the head noun carries the status
                 if token.head.lemma_.lower() not in _status_words(self.lex) and token.head.lower_ not in {"agreement", "deal", "plan", "proposal", "talks", "negotiations", "violations"}:
                     continue
@@ -715,10 +720,21 @@ class _Reader:
                         names += self.dm.actors_at(c)
                 if t.dep_ == "pobj" and t.head.lower_ == "with":
                     pass
-            if low == "mediating" and t.dep_ in {"pcomp", "advcl", "acl"}:
-                s = _subject(t)
-                if s is not None:
-                    names += self.dm.actors_at(s)
+            if low == "mediation":  # "under Saudi and U.S. mediation"
+                for c in t.children:
+                    if c.dep_ in {"amod", "nmod", "compound"}:
+                        names += self.dm.actors_at(c)
+            lemma = t.lemma_.lower()
+            if t.pos_ == "VERB" and lemma in set(self.lex.ceasefires["mediation_verbs"]):
+                agents = [a for ag in t.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
+                          for a in self.dm.actors_at(p)]
+                subj = [c for c in t.children if c.dep_ in {"nsubj"}]
+                if agents:
+                    names += agents  # "talks brokered by Qatar and Egypt"
+                elif subj:
+                    names += self.dm.actors_at(subj[0])  # "with Turkey mediating", "Egypt brokered ..."
+                elif t.dep_ == "acl" and t.tag_ == "VBG":
+                    names += self.dm.actors_at(t.head)  # "with Qatar mediating" parsed as a modifier of Qatar
         if names:
             for a in _unique(names):
                 self.loose_mediators.append((sent.start, a, span))
@@ -754,6 +770,9 @@ class _Reader:
             self.used_actors.update(truce.parties + truce.mediators)
         for ev in self.meetings:
             self.used_actors.update(ev.participants)
+        # talks with one side and no place ("ready to resume talks") say too little to be a meeting
+        self.meetings = [ev for ev in self.meetings if ev.kind not in {"talks", "call"} or ev.location
+                         or len(ev.participants) >= 2]
         meetings = tuple(
             Meeting(ev.kind, tuple(ev.participants), ev.status, ev.mode, ev.location, ev.date, tuple(ev.evidence))
             for ev in self.meetings)
@@ -780,6 +799,10 @@ class _Reader:
         for m in meetings:
             if m.location and not m.location.startswith("place:"):
                 self.used_actors.add(m.location)
+        for key in list(self.used_actors):
+            info = self.dm.actors.get(key)
+            if info is not None and info.affiliation:
+                self.used_actors.add(info.affiliation)  # "a senior U.S. official": the United States too
         actors = []
         for key, info in sorted(self.dm.actors.items()):
             if not (info.named or key in self.used_actors):

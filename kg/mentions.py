@@ -94,6 +94,15 @@ class DocMentions:
                 if child.dep_ == "compound" and m and m.key and m.kind != "Place":
                     return m.key
         # "the Hizbollah group", "the militant group al-Shabab": a generic head named by its modifier
+        if low in GENERIC_ORG_HEADS:
+            names = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "PROPN" and not c.ent_type_
+                     and c.i not in self.by_token]
+            if names:
+                span = self.doc[names[0].left_edge.i:names[-1].i + 1]
+                key = "org:" + norm(span.text)
+                self._add(Mention(span.start, span.end, key, "Organization", _surface(span)))
+                self._actor(key, "Organization", _surface(span), "")
+                return key
         if low in GENERIC_ORG_HEADS | COLLECTIVE_HEADS:
             for child in token.children:
                 m = self.by_token.get(child.i)
@@ -113,6 +122,8 @@ class DocMentions:
         """The actors of a head and its conjuncts ("Israel and Hamas", "The US, Russia, and Switzerland")."""
         keys: list[str] = []
         heads = [token, *token.conjuncts]
+        heads += [c for c in token.children if c.dep_ == "nmod" and any(x.dep_ == "cc" for x in c.children)
+                  and self.by_token.get(c.i) is not None and self.by_token[c.i].kind == "Person"]
         for t in list(heads):
             # a list written as appositions: "The US, Russia, and Switzerland"
             for c in t.children:
@@ -258,6 +269,8 @@ def _named(dm: DocMentions) -> None:
                 dm._add(Mention(first.i, first.i + 1, known.key, known.kind, first.text, adjective=True))
                 dm._actor(known.key, known.kind, known.name, first.text)
             span = dm.doc[span.start + 1:span.end]
+        if label == "PERSON" and all(t.lower_ in lex.title_heads or t.lower_ in TITLE_WORDS_IN_NAMES for t in span):
+            continue  # "Jordanian King": a title, the name follows
         # "Secretary of State": "State" is part of a title, not an organisation
         if span.start >= 2 and dm.doc[span.start - 1].lower_ == "of" and \
                 dm.doc[span.start - 2].lower_ in lex.title_heads and len(span) == 1:
@@ -457,6 +470,8 @@ def _common_noun_actors(dm: DocMentions) -> None:
             continue  # "officials", "other foreign officials": no one in particular
         if is_person and not _described_person(token, span):
             continue
+        if token.dep_ == "appos" and dm.by_token.get(token.head.i) is not None and dm.by_token[token.head.i].kind == "Person":
+            continue  # "Wang Jun, a spokesman for ...": a role of the named person, read in _roles
         states = _unique_keys(m.key for m in all_mods if m.kind == "Country")
         if is_group and len(states) >= 2 and all(m.kind == "Country" for m in mods):
             # "U.S. and Russian negotiators": the states themselves, as event coders code them
@@ -528,7 +543,7 @@ def _described_person(token: Token, span: Span) -> bool:
 def _title_text(tokens: list[Token], lex: Lexicon) -> tuple[str | None, list[Token]]:
     """The title in a run of tokens ("U.S. Secretary of State" -> "Secretary of State")."""
     words = [t for t in tokens if t.dep_ not in {"det", "case"} and t.tag_ not in {"PRP$", "POS", "DT"}
-             and not t.is_punct]
+             and (not t.is_punct or t.text == "-")]
     if not words:
         return None, []
     doc = words[0].doc
@@ -552,7 +567,12 @@ def _roles(dm: DocMentions) -> None:
         head = doc[m.start:m.end].root
         sent = head.sent
         # a) title before the name, in the same noun phrase
-        prefix = [t for t in doc[head.left_edge.i:m.start] if t.i >= sent.start]
+        prefix = []
+        i = m.start - 1
+        while i >= sent.start and doc[i].dep_ not in {"cc", "punct", "conj", "appos"} and \
+                (dm.by_token.get(i) is None or dm.by_token[i].kind != "Person") and doc[i].i >= head.left_edge.i:
+            prefix.insert(0, doc[i])
+            i -= 1
         if prefix:
             aff_tokens = [t for t in prefix if dm.by_token.get(t.i) is not None and
                           dm.by_token[t.i].kind in {"Country", "Organization", "Group", "Person"}]

@@ -1,0 +1,138 @@
+"""Parsing and reading documents, in this process or in worker processes.
+
+Each worker loads the spaCy model once (in the pool's initializer), then takes batches of
+documents: ``nlp.pipe`` over the batch, then ``extract`` on each parsed document. A document
+whose reading raises is returned as a failure with the error; the others in its batch go on.
+Batches come back in the order they were given, so what the caller assembles does not depend
+on which worker was faster.
+
+    for outcomes in read_batches(batches, model="en_core_web_sm", jobs=2):
+        ...
+"""
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import sys
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from kg.errors import BuildError
+from kg.models import Document, Extraction
+
+# A parsed document -> its extraction; kg.extract.extract unless the caller gives another
+# (a module-level function, so that worker processes can import it by name).
+Extractor = Callable[[Document, object], Extraction]
+# 'fork' starts a worker in ~0.05 s and shares kg's imports; 'spawn' is the portable choice.
+START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux" else "spawn"
+IN_FLIGHT_PER_JOB = 3  # batches queued per worker: enough to keep it busy, few enough to bound memory
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What reading one document gave: an extraction (without its Document) or an error."""
+
+    doc_id: str
+    extraction: Extraction | None
+    error: str | None = None
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def read_batch(docs: Sequence[Document], nlp, extractor: Extractor | None = None) -> list[Outcome]:
+    """Parse and read a batch; one document's failure does not touch the others."""
+    if extractor is None:
+        from kg.extract import extract as extractor
+    try:
+        parsed = list(nlp.pipe([d.text for d in docs], batch_size=max(1, len(docs))))
+    except Exception:  # noqa: BLE001 - a batch spaCy cannot parse: parse one document at a time
+        parsed = None
+    outcomes = []
+    for i, doc in enumerate(docs):
+        try:
+            x = extractor(doc, parsed[i] if parsed is not None else nlp(doc.text))
+            if not isinstance(x, Extraction):
+                raise TypeError(f"the extractor returned {type(x).__name__}, not an Extraction")
+            outcomes.append(Outcome(doc.id, dataclasses.replace(x, document=None)))
+        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the others
+            outcomes.append(Outcome(doc.id, None, _describe(exc)))
+    return outcomes
+
+
+def _describe(exc: BaseException) -> str:
+    """'TypeError: message (at kg/extract.py:123)': the error and the last line of kg it went through."""
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        parts = frame.filename.replace("\\", "/").split("/")
+        if "kg" in parts:
+            where = f" (at {'/'.join(parts[parts.index('kg'):])}:{frame.lineno})"
+            break
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+# ---- worker processes ------------------------------------------------------------------------------
+_worker: dict = {}
+
+
+def _init_worker(model: str | None, extractor: Extractor | None) -> None:
+    from kg.nlp import model as models
+
+    try:
+        _worker["nlp"] = models.load(model)
+    except Exception as exc:  # noqa: BLE001 - given back with the first batch, as the caller's error
+        _worker["error"] = exc
+    _worker["extractor"] = extractor
+
+
+def _work(docs: list[Document]) -> list[Outcome]:
+    if "error" in _worker:
+        raise _worker["error"]
+    return read_batch(docs, _worker["nlp"], _worker["extractor"])
+
+
+def read_batches(batches: Iterable[list[Document]], *, model: str | None, jobs: int,
+                 extractor: Extractor | None = None) -> Iterator[list[Outcome]]:
+    """The outcomes of each batch, in the order of ``batches``; ``jobs`` worker processes (none for 1)."""
+    if jobs <= 1:
+        from kg.nlp import model as models
+
+        nlp = models.load(model)
+        for batch in batches:
+            yield read_batch(batch, nlp, extractor)
+        return
+    context = multiprocessing.get_context(START_METHOD)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                               initargs=(model, extractor))
+    pending: deque = deque()
+    todo = iter(batches)
+    try:
+        for batch in todo:
+            pending.append((batch, pool.submit(_work, batch)))
+            if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
+                break
+        while pending:
+            batch, future = pending.popleft()
+            try:
+                outcomes = future.result()
+            except BrokenProcessPool as exc:
+                ids = ", ".join(d.id for d in batch[:5]) + (" ..." if len(batch) > 5 else "")
+                raise BuildError(f"a worker process died while reading {ids} ({exc}); rerun with --jobs 1 "
+                                 "to find the document, and report it") from None
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(_work, nxt)))
+            yield outcomes
+    finally:
+        for _, future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
