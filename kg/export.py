@@ -55,8 +55,8 @@ class SortedGraph:
 
     nquads: Path
     ntriples: Path
-    quads: int
-    triples: int
+    n_quads: int
+    n_triples: int
 
     def __iter__(self) -> Iterator[ox.Quad]:
         return iter(ox.parse(path=str(self.nquads), format=ox.RdfFormat.N_QUADS))

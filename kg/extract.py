@@ -153,8 +153,13 @@ class _Reader:
 
     def _call_is_speech(self, token: Token) -> bool:
         kids = list(token.children)
-        if any(c.dep_ in {"prep", "prt"} and c.lower_ in self.lex.speech["call_for_particles"] for c in kids):
-            return True
+        if any(c.dep_ == "prt" and c.lower_ == "off" for c in kids):
+            return False  # "called off the trip"
+        for c in kids:
+            # "called for a truce", "called on both sides to ..." (not "called ... on Thursday")
+            if c.dep_ in {"prep", "prt"} and c.lower_ in self.lex.speech["call_for_particles"] and \
+                    not any(p.ent_type_ in {"DATE", "TIME"} for p in c.children):
+                return True
         return any(c.dep_ in {"oprd", "ccomp", "xcomp"} for c in kids) and any(c.dep_ == "dobj" for c in kids)
 
     def _content(self, sent: SpacySpan, verb: Token, quotes: list[tuple[int, int]]):
@@ -243,9 +248,11 @@ class _Reader:
         verbs = mt["verbs"]
         for token in sent:
             lemma = token.lemma_.lower()
-            if token.pos_ == "VERB" and lemma in verbs:
+            # a "verb" in a noun's place ("Ceasefire talks ... resumed") is a noun
+            nounlike = token.pos_ in {"NOUN", "PROPN"} or token.dep_ in {"nsubj", "nsubjpass", "dobj", "pobj"}
+            if token.pos_ == "VERB" and lemma in verbs and not nounlike:
                 self._meeting_verb(sent, token, lemma)
-            elif token.pos_ in {"NOUN", "PROPN"} and (token.lower_ in mt["nouns"] or lemma in mt["nouns"]):
+            elif nounlike and (token.lower_ in mt["nouns"] or lemma in mt["nouns"]):
                 self._meeting_noun(sent, token)
 
     def _meeting_verb(self, sent: SpacySpan, verb: Token, lemma: str) -> None:
@@ -320,7 +327,7 @@ class _Reader:
                 continue
             h, inner = t.head, False
             while h.i != verb.i and h.i != h.head.i:
-                if h.pos_ in {"VERB", "AUX"}:
+                if h.pos_ in {"VERB", "AUX"} and h.dep_ != "acl":
                     inner = True
                     break
                 h = h.head
@@ -409,8 +416,8 @@ class _Reader:
         participants = _unique(participants)
         if not participants:
             return
-        if verb is not None and location is None:
-            location = self._clause_place(verb)
+        if location is None:
+            location = self._clause_place(noun) or (self._clause_place(verb) if verb is not None else None)
         status = self._meeting_status(verb) if verb is not None else None
         if any(a.lower_ in {"planned", "upcoming", "scheduled", "proposed", "expected", "next", "forthcoming"} for a in noun.lefts):
             status = "planned"
@@ -613,6 +620,8 @@ class _Reader:
                             self.warnings.append(f"{self.document.id}: read {v.text!r} by {a} as brokered (not a party)")
                         elif status is None or CEASEFIRE_STATUSES.index(status) < CEASEFIRE_STATUSES.index("violated"):
                             status = "violated"
+        if status == "violated" and verb is not None:
+            parties += self._attack_targets(verb)
         if not parties:
             parties = self._conflict_parties(sent)
         mediators = [m for m in _unique(mediators) if m not in parties]
@@ -680,6 +689,26 @@ class _Reader:
                 seen_pursuit = True
         return out
 
+    def _attack_targets(self, verb: Token) -> list[str]:
+        """'broke the ceasefire by firing rockets at Israel': the side attacked is bound by it too."""
+        attacks = {"fire", "attack", "shell", "strike", "bomb", "launch", "target", "hit", "raid", "shoot"}
+        out: list[str] = []
+        for t in verb.subtree:
+            if t.lemma_.lower() not in attacks or t.i == verb.i:
+                continue
+            for c in t.children:
+                if c.dep_ == "dobj" and self.dm.actor_at(c) and t.lemma_.lower() not in {"fire", "launch"}:
+                    out += [a for a in self.dm.actors_at(c) if a.startswith("country:")]
+                if c.dep_ == "prep" and c.lower_ in {"at", "on", "into"}:
+                    out += [a for p in c.children if p.dep_ == "pobj" for a in self.dm.actors_at(p)
+                            if a.startswith("country:")]
+            for o in [c for c in t.children if c.dep_ == "dobj"]:  # "firing rockets at X"
+                for c in o.children:
+                    if c.dep_ == "prep" and c.lower_ in {"at", "on", "into"}:
+                        out += [a for p in c.children if p.dep_ == "pobj" for a in self.dm.actors_at(p)
+                                if a.startswith("country:")]
+        return out
+
     def _conflict_parties(self, sent: SpacySpan) -> list[str]:
         conflict = set(self.lex.ceasefires["conflict_nouns"])
         for t in sent:
@@ -720,6 +749,10 @@ class _Reader:
                         names += self.dm.actors_at(c)
                 if t.dep_ == "pobj" and t.head.lower_ == "with":
                     pass
+            if low in {"mediating", "brokering"} and t.pos_ != "VERB":  # "with Turkey mediating" parsed as a noun
+                for c in t.children:
+                    if c.dep_ in {"compound", "nsubj", "nmod"}:
+                        names += self.dm.actors_at(c)
             if low == "mediation":  # "under Saudi and U.S. mediation"
                 for c in t.children:
                     if c.dep_ in {"amod", "nmod", "compound"}:

@@ -95,8 +95,8 @@ class DocMentions:
                     return m.key
         # "the Hizbollah group", "the militant group al-Shabab": a generic head named by its modifier
         if low in GENERIC_ORG_HEADS:
-            names = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "PROPN" and not c.ent_type_
-                     and c.i not in self.by_token]
+            names = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "PROPN" and (
+                (not c.ent_type_ and c.i not in self.by_token) or _code_name(c, self))]
             if names:
                 span = self.doc[names[0].left_edge.i:names[-1].i + 1]
                 key = "org:" + norm(span.text)
@@ -186,6 +186,15 @@ class DocMentions:
             info.names.add(surface)
 
 
+def _code_name(token: Token, dm: DocMentions) -> bool:
+    """'M23', 'PKK', 'ELN': a code-like group name the recogniser took for a place."""
+    m = dm.by_token.get(token.i)
+    if m is not None and m.kind != "Place":
+        return False
+    return (any(ch.isdigit() for ch in token.text) or sum(ch.isupper() for ch in token.text) >= 2) and \
+        _known(dm.lex, token.text) is None
+
+
 def _clean_span(span: Span) -> Span:
     """Drop a leading article and a trailing possessive from an entity span."""
     start, end = span.start, span.end
@@ -228,6 +237,9 @@ def _entities(dm: DocMentions) -> list[tuple[Span, str]]:
     ents = [(e, e.label_) for e in dm.doc.ents if e.label_ in ENTITY_LABELS]
     out: list[tuple[Span, str]] = []
     for ent, label in ents:
+        if label == "NORP" and len(ent) >= 2 and all(t.is_title for t in ent) and not _known(dm.lex, ent.text) \
+                and not ent[-1].lower_.endswith("s") and _known(dm.lex, ent[-1].text) is None:
+            label = "PERSON"  # the recogniser's NORP for an unfamiliar name
         if out and label == "PERSON" and out[-1][0].end == ent.start and len(out[-1][0]) == 1 and \
                 out[-1][1] in {"GPE", "ORG", "NORP"} and dm.doc[out[-1][0].start].dep_ == "compound" and \
                 not _known(dm.lex, out[-1][0].text):
@@ -569,8 +581,10 @@ def _roles(dm: DocMentions) -> None:
         # a) title before the name, in the same noun phrase
         prefix = []
         i = m.start - 1
-        while i >= sent.start and doc[i].dep_ not in {"cc", "punct", "conj", "appos"} and \
-                (dm.by_token.get(i) is None or dm.by_token[i].kind != "Person") and doc[i].i >= head.left_edge.i:
+        while i >= sent.start and (doc[i].dep_ not in {"cc", "punct", "conj", "appos"} or doc[i].text == "-"
+                                   or (doc[i].dep_ == "conj" and dm.by_token.get(i) is not None
+                                       and dm.by_token[i].kind == "Country")) and \
+                (dm.by_token.get(i) is None or dm.by_token[i].kind != "Person"):
             prefix.insert(0, doc[i])
             i -= 1
         if prefix:

@@ -1,9 +1,28 @@
-"""The build: documents -> extractions -> resolution -> dataset -> exports, as one call.
+"""The build: documents -> extractions -> resolution -> quads -> exports, as one call.
 
     report = build(BuildSettings(inputs=(Path("seeds"),), out=Path("exports")))
+
+Stages, and what each keeps in memory:
+
+* read: every input document (its text and metadata);
+* cache: the extractions of unchanged documents come from ``OUT/.kg-cache/`` (``kg.cache``);
+* extract: the others are parsed and read in batches, by ``jobs`` worker processes that each
+  load the model once (``kg.parallel``); a parsed spaCy document lives only as long as its
+  batch, and what is kept is its Extraction (records, no spaCy objects);
+* resolve: all extractions at once, the entity table across documents (``kg.resolve``);
+* rdf + write: quads are generated lazily (``kg.rdf.quads``), sorted on disk and streamed into
+  every format (``kg.export``); no in-memory RDF graph is built;
+* store: builds of ``STORE_THRESHOLD`` documents or more (or any build given ``store``) are
+  also bulk-loaded into an on-disk Oxigraph store, which ``kg query`` opens;
+* html: the graph page (``kg.viz``).
+
+The outputs depend only on the inputs: the same bytes with any number of jobs, and the same
+bytes from an incremental build as from a clean one.
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -16,6 +35,11 @@ from kg.models import Document, Extraction
 
 Warn = Callable[[str], None]
 PROGRESS_MIN_DOCS = 20  # smaller builds finish before a bar is worth drawing
+# Builds of this many documents or more also write OUT/store/ (an Oxigraph store): from here
+# on, loading kg.trig into memory for every `kg query` takes seconds (about 0.5 s per 1,000
+# documents) while opening the store takes milliseconds.
+STORE_THRESHOLD = 2000
+STORE_DIR = "store"
 
 
 @dataclass(frozen=True)
@@ -23,12 +47,12 @@ class BuildSettings:
     inputs: tuple[Path, ...]
     out: Path = Path("exports")
     model: str | None = None
-    jobs: int | None = None
-    cache: bool = True
-    store: Path | None = None
+    jobs: int | None = None  # None: the cores available
+    cache: bool = True  # False: re-read every document (the cache is refreshed, not consulted)
+    store: Path | None = None  # None: OUT/store/ when the build has STORE_THRESHOLD documents or more
     html: bool = True
     progress: bool = True
-    batch_size: int = 32
+    batch_size: int = 32  # documents per batch handed to a worker
 
 
 @dataclass(frozen=True)
@@ -40,114 +64,191 @@ class BuildReport:
     files: tuple[Path, ...]
     warnings: tuple[str, ...]
     seconds: dict[str, float] = field(default_factory=dict)
+    cached: int = 0  # documents whose extraction came from the cache
+    jobs: int = 1  # processes that read documents (0: none was needed)
+    store: Path | None = None
+    quads: int = 0
 
     def summary(self) -> str:
         lines = [f"built {self.out} from {self.documents} document(s)"
                  + (f" ({self.failed} could not be read)" if self.failed else "")]
-        lines.append("  " + ", ".join(f"{k}: {v}" for k, v in self.counts.items()))
-        lines.append("  files: " + ", ".join(p.name for p in self.files))
+        read = self.documents - self.cached
+        lines.append(f"  read {read} document(s)" + (f" with {self.jobs} process(es)" if read else "")
+                     + f", {self.cached} from the cache")
+        lines.append("  " + ", ".join(f"{k}: {v}" for k, v in self.counts.items()) + f"; {self.quads} quads")
+        lines.append("  files: " + ", ".join(p.name for p in self.files)
+                     + (f"; store: {self.store}" if self.store else ""))
         if self.seconds:
-            lines.append("  time: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items()))
+            total = sum(self.seconds.values())
+            lines.append("  time: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
+                         + f" (total {total:.1f}s)")
         if self.warnings:
             lines.append(f"  warnings: {len(self.warnings)} (see above, and build.json)")
         return "\n".join(lines)
 
 
-def extract_documents(docs: list[Document], settings: BuildSettings, warn: Warn) -> tuple[list[Extraction], int]:
-    """Parse and read every document; a document that fails is reported and skipped."""
-    from kg.extract import extract
-    from kg.nlp import model
+class _Stages:
+    """Wall time per stage, in the order the stages ran."""
 
-    nlp = model.load(settings.model)
-    results: list[Extraction] = []
-    failed = 0
-    bar = _progress(len(docs), settings)
-    texts = ((d.text, d) for d in docs)
-    for parsed, doc in nlp.pipe(texts, as_tuples=True, batch_size=settings.batch_size):
-        try:
-            results.append(extract(doc, parsed))
-        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the others
-            failed += 1
-            warn(f"{doc.path or doc.id}: extraction failed ({type(exc).__name__}: {exc}); document skipped")
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
-    return results, failed
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._start = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._start
+        self._start = now
 
 
-def _progress(total: int, settings: BuildSettings):
-    if not settings.progress or total < PROGRESS_MIN_DOCS:
-        return None
-    from tqdm import tqdm
+def build(settings: BuildSettings, warn: Warn = lambda msg: None,
+          extractor: Callable[[Document, object], Extraction] | None = None) -> BuildReport:
+    """Build the graph of ``settings.inputs`` into ``settings.out``.
 
-    return tqdm(total=total, unit="doc", desc="reading", file=sys.stderr, disable=not sys.stderr.isatty(),
-                dynamic_ncols=True)
-
-
-def build(settings: BuildSettings, warn: Warn = lambda msg: None) -> BuildReport:
-    from kg.export import json_bytes, write_exports
+    ``extractor`` replaces ``kg.extract.extract`` (same signature; a module-level function, so
+    worker processes can import it): a hook for tests and experiments. Its results are cached
+    like the real extractor's, so give it its own output folder or ``cache=False``.
+    """
+    from kg.cache import ExtractionCache
+    from kg.export import json_bytes, remove_store, sort_quads, staging, write_exports, write_store
     from kg.ingest import read_documents
+    from kg.nlp.model import model_name
     from kg.ontology import ontology_path
-    from kg.rdf import to_dataset
+    from kg.parallel import available_cores
+    from kg.rdf import quads
     from kg.resolve import resolve
 
+    if settings.jobs is not None and settings.jobs < 1:
+        raise BuildError(f"--jobs must be 1 or more (got {settings.jobs})")
     warnings: list[str] = []
 
     def note(msg: str) -> None:
         warnings.append(msg)
         warn(msg)
 
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
+    stages = _Stages()
     docs = list(read_documents(settings.inputs, note))
     unread = sum(1 for w in warnings if "skipped" in w or "cannot read" in w or "empty" in w or "binary" in w
                  or "larger than" in w)
     if not docs:
         raise BuildError("nothing could be built: no readable document in "
                          + ", ".join(str(p) for p in settings.inputs) + (" (see the messages above)" if warnings else ""))
-    timings["read"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    extractions, failed = extract_documents(docs, settings, note)
-    for x in extractions:
-        for w in x.warnings:
-            warnings.append(w)
-    if not extractions:
-        raise BuildError("nothing could be built: every document failed (see the messages above)")
-    timings["extract"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    resolved = resolve(extractions)
-    dataset = to_dataset(resolved)
-    timings["resolve"] = time.perf_counter() - t0
-    counts = {
-        "documents": len(resolved.documents), "actors": len(resolved.actors), "roles": len(resolved.roles),
-        "meetings": len(resolved.meetings), "statements": len(resolved.statements),
-        "ceasefires": len(resolved.ceasefires),
-    }
-    t0 = time.perf_counter()
-    info = {
-        "kg": __version__, "inputs": [str(p) for p in settings.inputs],
-        "documents": [{"id": d.id, "path": d.path, "published": d.published} for d in resolved.documents],
-        "counts": counts, "versions": _versions(settings), "warnings": warnings,
-    }
-    extra = {"ontology.ttl": ontology_path().read_bytes(), "build.json": json_bytes(info)}
-    files = write_exports(dataset, settings.out, extra)
-    if settings.html:
-        try:
-            from kg.viz import ViewSettings, write_page_from_graph
+    stages.done("read")
 
-            write_page_from_graph(dataset, settings.out / "graph.html", ViewSettings())
-            files.append(settings.out / "graph.html")
-        except KgError as exc:
-            note(f"graph.html not written: {exc}")
-    timings["write"] = time.perf_counter() - t0
-    return BuildReport(settings.out, len(extractions), failed + unread, counts, tuple(files), tuple(warnings), timings)
+    model = model_name(settings.model)
+    cache = ExtractionCache.for_build(settings.out, model, note)
+    try:
+        keys = {d.id: cache.key(d) for d in docs}
+        cached = cache.get_many({keys[d.id]: d for d in docs}) if settings.cache else {}
+        found = {d.id: cached[keys[d.id]] for d in docs if keys[d.id] in cached}
+        stages.done("cache")
+
+        todo = [d for d in docs if d.id not in found]
+        jobs = min(settings.jobs or available_cores(), len(todo))
+        failures = _extract(todo, found, keys, cache, settings, model, jobs, len(docs), warn, extractor)
+        stages.done("extract")
+
+        for d in docs:  # in document order, whichever process read what first
+            if d.id in failures:
+                warnings.append(f"{d.path or d.id}: extraction failed ({failures[d.id]}); document skipped")
+        extractions = [found[d.id] for d in docs if d.id in found]
+        for x in extractions:
+            warnings.extend(x.warnings)
+        if not extractions:
+            raise BuildError("nothing could be built: every document failed (see the messages above)")
+
+        resolved = resolve(extractions)
+        counts = {
+            "documents": len(resolved.documents), "actors": len(resolved.actors), "roles": len(resolved.roles),
+            "meetings": len(resolved.meetings), "statements": len(resolved.statements),
+            "ceasefires": len(resolved.ceasefires),
+        }
+        stages.done("resolve")
+
+        info = {
+            "kg": __version__, "inputs": [str(p) for p in settings.inputs],
+            "documents": [{"id": d.id, "path": d.path, "published": d.published} for d in resolved.documents],
+            "counts": counts, "versions": _versions(model), "warnings": warnings,
+        }
+        extra = {"ontology.ttl": ontology_path().read_bytes(), "build.json": json_bytes(info)}
+        store_dir = settings.store or (settings.out / STORE_DIR if len(docs) >= STORE_THRESHOLD else None)
+        n_extracted, n_cached = len(extractions), len(cached) if settings.cache else 0
+        del docs, found, cached, extractions  # from here on, only the resolved records are needed
+        with staging(settings.out) as folder:
+            graph = sort_quads(quads(resolved), folder)
+            del resolved
+            stages.done("rdf")
+            files = write_exports(graph, settings.out, extra)
+            stages.done("write")
+            if store_dir is not None:
+                write_store(graph, store_dir)
+                stages.done("store")
+            default_store = settings.out / STORE_DIR
+            if store_dir is None or Path(store_dir).resolve() != default_store.resolve():
+                remove_store(default_store)  # an earlier build's: it would no longer match the files
+            if settings.html:
+                try:
+                    from kg.viz import ViewSettings, write_page_from_graph
+
+                    write_page_from_graph(iter(graph), settings.out / "graph.html", ViewSettings())
+                    files.append(settings.out / "graph.html")
+                except KgError as exc:
+                    note(f"graph.html not written: {exc}")
+                stages.done("html")
+        cache.prune(keys.values())
+        stages.done("write")
+    finally:
+        cache.close()
+    return BuildReport(settings.out, n_extracted, len(failures) + unread, counts, tuple(files),
+                       tuple(warnings), stages.seconds, cached=n_cached, jobs=jobs, store=store_dir,
+                       quads=graph.n_quads)
 
 
-def _versions(settings: BuildSettings) -> dict[str, str]:
+def _extract(todo: list[Document], found: dict[str, Extraction], keys: dict[str, str], cache,
+             settings: BuildSettings, model: str, jobs: int, total: int, warn: Warn, extractor) -> dict[str, str]:
+    """Read ``todo`` into ``found`` (and the cache); the error of each document that failed."""
+    from kg.parallel import read_batches
+
+    failures: dict[str, str] = {}
+    if not todo:
+        return failures
+    by_id = {d.id: d for d in todo}
+    size = max(1, min(settings.batch_size, math.ceil(len(todo) / jobs)))
+    batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+    bar = _progress(total, total - len(todo), settings, len(todo))
+    try:
+        for outcomes in read_batches(batches, model=model, jobs=jobs, extractor=extractor):
+            fresh = []
+            for o in outcomes:
+                doc = by_id[o.doc_id]
+                if o.extraction is None:
+                    failures[doc.id] = o.error or "unknown error"
+                    warn(f"{doc.path or doc.id}: extraction failed ({failures[doc.id]}); document skipped")
+                    continue
+                x = found[doc.id] = dataclasses.replace(o.extraction, document=doc)
+                fresh.append((keys[doc.id], x))
+            cache.put_many(fresh)  # at once: an interrupted build keeps what it read
+            if bar is not None:
+                bar.update(len(outcomes))
+                if failures:
+                    bar.set_postfix(failed=len(failures), refresh=False)
+    finally:
+        if bar is not None:
+            bar.close()
+    return failures
+
+
+def _progress(total: int, done: int, settings: BuildSettings, todo: int):
+    """A progress bar on stderr (rate and time left), only when stderr is a terminal."""
+    if not settings.progress or todo < PROGRESS_MIN_DOCS or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=done, unit="doc", desc="reading", file=sys.stderr, dynamic_ncols=True,
+                smoothing=0.05)
+
+
+def _versions(name: str) -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
-
-    from kg.nlp.model import model_name
 
     out = {}
     for pkg in ("spacy", "rdflib", "pyoxigraph"):
@@ -155,9 +256,8 @@ def _versions(settings: BuildSettings) -> dict[str, str]:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
             out[pkg] = "?"
-    name = model_name(settings.model)
     try:
         out["model"] = f"{name} {version(name.replace('_', '-'))}"
-    except PackageNotFoundError:
+    except (PackageNotFoundError, ValueError):
         out["model"] = name
     return out

@@ -574,7 +574,7 @@ def _script_text(text: str) -> str:
 def json_for_html(data) -> str:
     """JSON that can sit inside <script type="application/json">: no <, >, & or U+2028/2029 left raw."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for raw, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+    for raw, escaped in (("&", "\\u0026"), 
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(raw, escaped)
     return text
