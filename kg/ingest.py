@@ -145,6 +145,13 @@ def decode(raw: bytes, where: str) -> tuple[str, bool, list[str]]:
         raise InputError(f"{where}: binary or undecodable file; save it as UTF-8 text")
     encoding = best.encoding
     text = str(best)
+    # Short texts make the single-byte Latin code pages hard to tell apart; Windows-1252 (a
+    # superset of Latin-1) is what legacy English-language news uses, so it wins those ties.
+    if re.fullmatch(r"(cp125\d|iso8859_\d+|latin_1|mac_\w+)", encoding) and encoding != "cp1252":
+        try:
+            text, encoding = raw.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
     if sum(ch.isprintable() or ch.isspace() for ch in text[:4000]) < 0.95 * len(text[:4000]):
         raise InputError(f"{where}: binary file (not text); kg reads .txt, .md, .html and .jsonl")
     return text, False, [f"{where}: not UTF-8; decoded as {encoding} (offsets count in the decoded text, "

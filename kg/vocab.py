@@ -109,7 +109,12 @@ OA = Namespace("http://www.w3.org/ns/oa#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 KGD = Namespace(DATA_BASE)
 
+# One prefix per kind of data node keeps Turtle readable ("doc:000_x", not "kgd:doc\/000_x").
+DATA_PREFIXES = {name: Namespace(f"{DATA_BASE}{name}/") for name in
+                 ("doc", "span", "actor", "place", "role", "meeting", "statement", "ceasefire", "graph")}
+
 PREFIXES = {
+    **DATA_PREFIXES,
     "kg": KG._NS, "kgd": KGD, "nif": NIF._NS, "sem": SEM._NS, "org": ORG, "foaf": FOAF,
     "schema": SCHEMA, "prov": PROV, "skos": SKOS, "dcterms": DCTERMS, "rdfs": RDFS,
     "rdf": RDF, "owl": OWL, "xsd": XSD, "oa": OA,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from spacy.language import Language
 
@@ -41,10 +42,14 @@ def model_name(requested: str | None) -> str:
 
 
 def load(requested: str | None = None) -> Language:
-    """Load the pipeline and add kg's components; a clear error when it cannot be loaded."""
+    """The pipeline with kg's components, loaded once per process and name."""
+    return _load(model_name(requested))
+
+
+@lru_cache(maxsize=4)
+def _load(name: str) -> Language:
     import spacy
 
-    name = model_name(requested)
     try:
         nlp = spacy.load(name)
     except (OSError, ImportError) as exc:
