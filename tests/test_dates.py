@@ -1,0 +1,34 @@
+"""Date expressions resolved against a publication date; nothing guessed without one."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kg.dates import resolve
+
+FRIDAY = dt.date(2021, 5, 21)
+SATURDAY = dt.date(2024, 8, 17)
+
+
+@pytest.mark.parametrize("text, published, future, expected", [
+    ("on Thursday", FRIDAY, False, dt.date(2021, 5, 20)),
+    ("Friday", FRIDAY, False, FRIDAY),  # the publication day itself
+    ("on Sunday", SATURDAY, True, dt.date(2024, 8, 18)),  # planned: the next Sunday
+    ("on Friday", SATURDAY, False, dt.date(2024, 8, 16)),
+    ("on Saturday", SATURDAY, True, dt.date(2024, 8, 24)),  # planned "on Saturday" published Saturday: next week
+    ("today", SATURDAY, False, SATURDAY),
+    ("yesterday", SATURDAY, False, dt.date(2024, 8, 16)),
+    ("tomorrow", SATURDAY, True, dt.date(2024, 8, 18)),
+    ("May 20, 2021", None, False, dt.date(2021, 5, 20)),
+    ("20 May", FRIDAY, False, dt.date(2021, 5, 20)),
+    ("in the next few days", FRIDAY, True, None),
+    ("last week", FRIDAY, False, None),
+    ("10-month", SATURDAY, False, None),
+    ("on Thursday", None, False, None),  # no publication date: no guess
+    ("May 20", None, False, None),  # no year anywhere: no guess
+])
+def test_dates_resolve(text, published, future, expected):
+    ref = resolve(text, published, future)
+    assert ref.text == text
+    assert ref.value == expected
