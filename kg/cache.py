@@ -38,15 +38,19 @@ SCHEMA = 1
 FINGERPRINTED = ("extract.py", "mentions.py", "dates.py", "clean.py", "models.py", "nlp/*.py", "nlp/data/*")
 
 
+def fingerprinted_files() -> list[Path]:
+    """kg's files an extraction depends on (their bytes are part of every cache key)."""
+    root = Path(__file__).resolve().parent
+    return [path for pattern in FINGERPRINTED for path in sorted(root.glob(pattern)) if path.is_file()]
+
+
 def code_fingerprint() -> str:
     """A hash of kg's version and of every source and data file extraction depends on."""
     root = Path(__file__).resolve().parent
     h = hashlib.sha256(f"kg {__version__}; python {sys.version_info[:2]}; schema {SCHEMA}".encode())
-    for pattern in FINGERPRINTED:
-        for path in sorted(root.glob(pattern)):
-            if path.is_file() and path.suffix not in {".pyc"}:
-                h.update(b"\0" + path.relative_to(root).as_posix().encode() + b"\0")
-                h.update(path.read_bytes())
+    for path in fingerprinted_files():
+        h.update(b"\0" + path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(path.read_bytes())
     return h.hexdigest()
 
 

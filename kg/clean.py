@@ -25,6 +25,7 @@ class Region:
 class NoiseRules:
     tail_markers: tuple[re.Pattern, ...]
     line_patterns: tuple[re.Pattern, ...]
+    prefix_patterns: tuple[re.Pattern, ...]
     tail_min_share: float
     teaser_min_run: int
     teaser_lines_above: int
@@ -35,7 +36,8 @@ class NoiseRules:
 def rules() -> NoiseRules:
     data = yaml.safe_load(resources.files("kg.nlp").joinpath("data/noise.yaml").read_text(encoding="utf-8"))
     compile_all = lambda key: tuple(re.compile(p, re.I) for p in data[key])  # noqa: E731
-    return NoiseRules(compile_all("tail_markers"), compile_all("line_patterns"), float(data["tail_min_share"]),
+    prefixes = tuple(re.compile(p) for p in data["prefix_patterns"])  # case matters: datelines are upper case
+    return NoiseRules(compile_all("tail_markers"), compile_all("line_patterns"), prefixes, float(data["tail_min_share"]),
                       int(data["teaser_min_run"]), int(data["teaser_lines_above"]),
                       int(data["label_line_max_words"]))
 
@@ -79,6 +81,13 @@ def noise_regions(text: str) -> tuple[Region, ...]:
             break
         if not line:
             continue
+        raw_line = text[begin:end]
+        lead = len(raw_line) - len(raw_line.lstrip())
+        for p in r.prefix_patterns:
+            m = p.match(raw_line.lstrip())
+            if m and m.end() < len(raw_line.strip()):
+                regions.append(Region(begin + lead, begin + lead + m.end(), "dateline: " + m.group(0)[:40]))
+                break
         if any(p.search(line) for p in r.line_patterns):
             regions.append(Region(begin, end, "page furniture: " + line[:60]))
             if "|" in line or re.search(r"\d{1,2}:\d{2}\s*(am|pm)?$", line, re.I):

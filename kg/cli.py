@@ -103,7 +103,8 @@ def validate(graph_dir, no_reasoner) -> None:
 @click.option("--endpoint", default=None, help="SPARQL 1.1 endpoint URL instead of the local build "
               "(user and password from $KG_ENDPOINT_USER / $KG_ENDPOINT_PASSWORD).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Bind ?NAME to VALUE (an IRI in <...>, a date YYYY-MM-DD, else a plain literal).")
+              help="Bind ?NAME to VALUE, typed as the query's header says; else an IRI in <...> or as "
+                   "kg:/kgd:NAME, a date YYYY-MM-DD, or a plain literal.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml"]),
               default="table", show_default=True)
 @click.option("--allow-update", is_flag=True, help="Allow INSERT/DELETE/LOAD/CLEAR/DROP.")

@@ -22,6 +22,15 @@ _MONTHS = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _ABSOLUTE = re.compile(rf"(\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTHS}(\s+\d{{4}})?\b)|(\b{_MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?\b(,?\s+\d{{4}})?)|(\b\d{{4}}-\d{{2}}-\d{{2}}\b)", re.I)
 
 
+_DURATION = re.compile(r"^(a|an|the|\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|"
+                       r"many)[- ](\w+[- ])?(day|week|month|year|hour|decade)s?( long| old)?$", re.I)
+
+
+def is_duration(text: str) -> bool:
+    """'7-day', '10-month', 'two weeks': a length of time, not a point in it."""
+    return bool(_DURATION.match(text.strip().lower().removeprefix("the ").removeprefix("a ")))
+
+
 def resolve(text: str, published: dt.date | None, future: bool = False) -> DateRef:
     """Resolve one date expression; ``future`` when the event it dates is planned."""
     wording = text.strip()

@@ -27,7 +27,8 @@ def extract(document: Document, doc: Doc, lex: Lexicon | None = None) -> Extract
     lex = lex or lexicon()
     regions = noise_regions(document.text)
     skip = {s.start for s in doc.sents if in_noise(regions, s.start_char, s.end_char) or not s.text.strip()}
-    dm = find_mentions(doc, lex, skip)
+    noise_tokens = frozenset(t.i for t in doc if any(r.begin <= t.idx < r.end for r in regions))
+    dm = find_mentions(doc, lex, skip, noise_tokens)
     reader = _Reader(document, doc, lex, dm, skip)
     return reader.run()
 
@@ -69,8 +70,12 @@ class _Reader:
 
     # ---- helpers ------------------------------------------------------------------------------
     def span(self, sent: SpacySpan) -> Span:
+        """The sentence as evidence, without a dateline before it and spaces around it."""
         text = self.document.text
-        begin, end = sent.start_char, sent.end_char
+        first = sent.start
+        while first < sent.end - 1 and first in self.dm.noise:
+            first += 1
+        begin, end = self.doc[first].idx, sent.end_char
         while end > begin and text[end - 1].isspace():
             end -= 1
         while begin < end and text[begin].isspace():
@@ -85,7 +90,7 @@ class _Reader:
 
     def _dates(self, head: Token, future: bool):
         for ent in head.sent.ents:
-            if ent.label_ != "DATE":
+            if ent.label_ != "DATE" or dates.is_duration(ent.text) or ent.root.i in self.dm.noise:
                 continue
             t = ent.root
             hops = 0
@@ -138,8 +143,11 @@ class _Reader:
             text = content[0]
             span = self.span(sent)
             date = self.date_of(token, future=False)
-            self.used_actors.add(speaker)
-            self.statements.append((Statement(speaker, text, is_quote, (), date, (span,)), content[1]))
+            subj = _subject(token)
+            speakers = _unique([speaker, *(self.dm.actors_at(subj) if subj is not None else [])])
+            for who in speakers:  # a joint statement is each signatory's statement
+                self.used_actors.add(who)
+                self.statements.append((Statement(who, text, is_quote, (), date, (span,)), content[1]))
 
     def _speaker(self, verb: Token) -> str | None:
         subj = _subject(verb)
@@ -179,7 +187,7 @@ class _Reader:
                 b, e = related[0][0], related[-1][1]
                 return (_strip_quote(text[b:e]), (b, e)), True
         if comp:
-            toks = [t for c in comp for t in c.subtree if t.i != verb.i]
+            toks = [t for c in comp for t in c.subtree if t.i != verb.i and t.i not in self.dm.noise]
             b = min(t.idx for t in toks)
             last = max(toks, key=lambda t: t.i)
             e = last.idx + len(last.text)
@@ -213,7 +221,7 @@ class _Reader:
         return len(before) < 60 and quote[1] <= verb.idx or len(after) < 20 and quote[0] >= verb.idx and sent
 
     def _range(self, toks: list[Token], quotes):
-        toks = [t for t in toks if not (t.is_punct and t.text in ",")]
+        toks = [t for t in toks if not (t.is_punct and t.text in ",") and t.i not in self.dm.noise]
         if not toks:
             return None, False
         b = min(t.idx for t in toks)
@@ -534,6 +542,9 @@ class _Reader:
                 token = _cease_fire(token, sent)
             if token.ent_type_ in {"ORG", "PERSON", "WORK_OF_ART", "LAW"}:
                 continue  # "Ceasefire Violations Committee": a name, not a truce
+            if token.tag_ == "NNS" or any(c.lower_ in {"previous", "earlier", "past", "former", "prior", "other"}
+                                          for c in token.children):
+                continue  # "previous ceasefires have been violated": other truces, spoken of in general
             head = token
             nxt = self.doc[token.i + 1] if token.i + 1 < sent.end else None
             if token.dep_ != "compound" and nxt is not None and nxt.lower_ in {"talks", "negotiations", "deal", "agreement", "proposal", "plan"}:
@@ -772,9 +783,15 @@ class _Reader:
             for a in _unique(names):
                 self.loose_mediators.append((sent.start, a, span))
 
+    def _named_parties(self, parties: list[str]) -> set[str]:
+        return {p for p in parties if p in self.dm.actors and not self.dm.actors[p].described
+                and self.dm.actors[p].kind != "Group"}
+
     def _add_truce(self, truce: _Truce) -> None:
         for other in reversed(self.truces):
-            if not truce.parties or not other.parties or set(truce.parties) & set(other.parties):
+            mine, theirs = self._named_parties(truce.parties), self._named_parties(other.parties)
+            distinct = len(mine) >= 2 and len(theirs) >= 2 and not mine & theirs
+            if not distinct and (len(mine) < 2 or len(theirs) < 2 or mine & theirs):
                 other.parties = _unique(other.parties + truce.parties)
                 other.mediators = _unique(other.mediators + truce.mediators)
                 if truce.status_rank > other.status_rank:

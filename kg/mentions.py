@@ -60,10 +60,11 @@ class RoleHit:
 class DocMentions:
     """Every actor mention of one document, indexed by token."""
 
-    def __init__(self, doc: Doc, lex: Lexicon, skip_sents: set[int]):
+    def __init__(self, doc: Doc, lex: Lexicon, skip_sents: set[int], noise_tokens: frozenset[int] = frozenset()):
         self.doc = doc
         self.lex = lex
         self.skip = skip_sents  # sentence start indices that are page noise
+        self.noise = noise_tokens  # tokens inside noise regions (a dateline before a sentence)
         self.mentions: list[Mention] = []
         self.by_token: dict[int, Mention] = {}
         self.actors: dict[str, ActorInfo] = {}
@@ -212,24 +213,28 @@ def _surface(span: Span) -> str:
     return re.sub(r"\s+", " ", span.text).strip()
 
 
-def find_mentions(doc: Doc, lex: Lexicon, skip_sents: set[int]) -> DocMentions:
-    dm = DocMentions(doc, lex, skip_sents)
+def find_mentions(doc: Doc, lex: Lexicon, skip_sents: set[int], noise_tokens: frozenset[int] = frozenset()) -> DocMentions:
+    dm = DocMentions(doc, lex, skip_sents, noise_tokens)
     _named(dm)
     _link_short_names(dm)
     _common_noun_actors(dm)
     _roles(dm)
     _descriptions(dm)
+    _definite_organisations(dm)
     _pronouns(dm)
     return dm
 
 
 def _live(dm: DocMentions, token: Token) -> bool:
-    return token.sent.start not in dm.skip
+    return token.sent.start not in dm.skip and token.i not in dm.noise
 
 
 # ---- 1. named mentions ------------------------------------------------------------------------
+HONORIFICS = {"prince", "princess", "sheikh", "sheikha", "sir", "lord", "lady", "dr.", "dr", "mr.", "mr", "mrs.",
+              "ms.", "dame"}
 TITLE_WORDS_IN_NAMES = {"president", "general", "gen.", "sheikh", "ayatollah", "king", "queen", "emir", "prince",
-                        "minister", "secretary", "senator", "governor", "mayor", "pope", "dr.", "mr.", "mrs.", "ms."}
+                        "minister", "secretary", "senator", "governor", "mayor", "pope", "dr.", "mr.", "mrs.", "ms.",
+                        "princess", "sheikha", "sir", "lord", "lady"}
 
 
 def _entities(dm: DocMentions) -> list[tuple[Span, str]]:
@@ -257,8 +262,13 @@ def _known(lex: Lexicon, text: str) -> KnownActor | None:
 def _named(dm: DocMentions) -> None:
     lex = dm.lex
     for ent, label in _entities(dm):
-        if not _live(dm, ent[0]):
+        live = [t.i for t in ent if t.i not in dm.noise]
+        if not live or ent.sent.start in dm.skip:
             continue
+        if len(live) < len(ent):
+            ent = dm.doc[live[0]:live[-1] + 1]
+            if label in {"ORG", "PERSON"} and not any(t.is_title or t.is_upper for t in ent):
+                continue
         span = _clean_span(ent)
         if len(span) == 0:
             continue
@@ -444,7 +454,10 @@ def _common_noun_actors(dm: DocMentions) -> None:
         right = [p for c in token.children if c.dep_ == "prep" and c.lower_ in {"of", "from"}
                  for p in c.children if p.dep_ == "pobj"]
         right_mods = _modifiers(dm, [t for p in right for t in p.subtree])
-        span = dm.doc[_np_start(token, left):token.i + 1]
+        start = _np_start(token, left)
+        while start < token.i and start in dm.noise:
+            start += 1  # a dateline parsed into the phrase
+        span = dm.doc[start:token.i + 1]
         text = _surface(span)
         named_mods = [m for m in mods if m.kind != "Place"]
         # "the Israeli military", "Egyptian authorities", "the Biden administration"
@@ -581,13 +594,23 @@ def _roles(dm: DocMentions) -> None:
         # a) title before the name, in the same noun phrase
         prefix = []
         i = m.start - 1
-        while i >= sent.start and (doc[i].dep_ not in {"cc", "punct", "conj", "appos"} or doc[i].text == "-"
-                                   or (doc[i].dep_ == "conj" and dm.by_token.get(i) is not None
-                                       and dm.by_token[i].kind == "Country")) and \
+        while i >= sent.start and i >= head.left_edge.i and doc[i].pos_ not in {"VERB", "AUX"} and \
+                (doc[i].pos_ != "ADP" or doc[i].lower_ == "of") and \
+                (doc[i].dep_ not in {"cc", "punct", "conj", "appos"} or doc[i].text == "-"
+                 or (doc[i].dep_ == "conj" and dm.by_token.get(i) is not None
+                     and dm.by_token[i].kind == "Country")) and \
                 (dm.by_token.get(i) is None or dm.by_token[i].kind != "Person"):
             prefix.insert(0, doc[i])
             i -= 1
         if prefix:
+            while prefix and prefix[0].lower_ == "of":
+                prefix = prefix[1:]
+            # "Foreign Minister Prince Faisal": the title is Foreign Minister (but "Crown Prince" is a title)
+            shorter = prefix
+            while len(shorter) > 1 and shorter[-1].lower_ in HONORIFICS:
+                shorter = shorter[:-1]
+            if shorter is not prefix and _title_text([t for t in shorter if dm.by_token.get(t.i) is None], lex)[0]:
+                prefix = shorter
             aff_tokens = [t for t in prefix if dm.by_token.get(t.i) is not None and
                           dm.by_token[t.i].kind in {"Country", "Organization", "Group", "Person"}]
             after_aff = [t for t in prefix if not aff_tokens or t.i > aff_tokens[-1].i]
@@ -749,6 +772,23 @@ def _title_matches(want: str, have: str) -> bool:
     if " of " not in f" {want} " and have.split(" of ")[0].endswith(want):
         return True
     return len(want_words) >= 2 and set(want_words) <= set(have_words)
+
+
+def _definite_organisations(dm: DocMentions) -> None:
+    """'The army said ...' after 'Sudan's army': a bare definite organisation noun names the last
+    organisation of the document whose name ends in that noun."""
+    org_nouns = set(dm.lex.actors["org_nouns"]) | GENERIC_ORG_HEADS
+    for token in dm.doc:
+        if token.i in dm.by_token or token.lower_ not in org_nouns or not _live(dm, token) or token.tag_ != "NN":
+            continue
+        lefts = list(token.lefts)
+        if len(lefts) != 1 or lefts[0].lower_ not in {"the", "this"}:
+            continue
+        earlier = [m for m in dm.mentions if m.start < token.i and m.kind == "Organization" and m.key
+                   and dm.actors.get(m.key) and dm.actors[m.key].label.lower().endswith(token.lower_)]
+        if earlier:
+            key = earlier[-1].key
+            dm._add(Mention(lefts[0].i, token.i + 1, key, "Organization", _surface(dm.doc[lefts[0].i:token.i + 1])))
 
 
 def _pronouns(dm: DocMentions) -> None:

@@ -241,11 +241,12 @@ def _build_file(graph_dir: Path) -> Path:
 def _run_shacl(data: Graph, ontology: Graph, shapes: Graph) -> tuple[bool, tuple[Violation, ...]]:
     import pyshacl
 
+    core, sparql = _split_sparql_constraints(shapes)
     try:
         # inference="none": the ontology's subClassOf triples, mixed into a copy of the data,
         # are all SHACL needs to find a kg:Person under sh:targetClass kg:Actor (and it is faster).
         conforms, results, _ = pyshacl.validate(
-            data, shacl_graph=shapes, ont_graph=ontology, inference="none",
+            data, shacl_graph=core, ont_graph=ontology, inference="none",
             allow_warnings=True, abort_on_first=False, meta_shacl=False,
         )
     except Exception as exc:  # pySHACL reports broken shapes as several exception types
@@ -254,20 +255,84 @@ def _run_shacl(data: Graph, ontology: Graph, shapes: Graph) -> tuple[bool, tuple
     found = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(result, SH.focusNode)
-        path = results.value(result, SH.resultPath)
-        value = results.value(result, SH.value)
         severity = results.value(result, SH.resultSeverity)
-        label = data.value(focus, RDFS.label) if focus is not None else None
-        found.append(Violation(
-            focus=_short(focus), label=str(label) if label is not None else None,
-            path=_short(path) if isinstance(path, URIRef) else None,
-            message=str(results.value(result, SH.resultMessage) or "violates a shape"),
-            severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
-            value=_short_value(value) if value is not None else None,
-        ))
+        found.append(_violation(data, focus, results.value(result, SH.resultPath),
+                                results.value(result, SH.value), results.value(result, SH.resultMessage),
+                                severity))
+    extra = _run_sparql_constraints(data, ontology, sparql)
+    found.extend(extra)
+    conforms = bool(conforms) and not any(v.severity == "Violation" for v in extra)
     order = {"Violation": 0, "Warning": 1, "Info": 2}
     found.sort(key=lambda v: (order.get(v.severity, 3), v.focus, v.path or "", v.message))
-    return bool(conforms), tuple(found)
+    return conforms, tuple(found)
+
+
+def _violation(data: Graph, focus, path, value, message, severity) -> Violation:
+    label = data.value(focus, RDFS.label) if focus is not None else None
+    return Violation(
+        focus=shorten(focus), label=str(label) if label is not None else None,
+        path=shorten(path) if isinstance(path, URIRef) else None,
+        message=str(message or "violates a shape"),
+        severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
+        value=_short_value(value) if value is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class _SparqlConstraint:
+    """A SHACL-SPARQL constraint (sh:sparql) of a shape targeting classes."""
+
+    targets: tuple[URIRef, ...]
+    select: str
+    prefixes: tuple[tuple[str, str], ...]
+    message: str
+    severity: URIRef | None
+
+
+def _split_sparql_constraints(shapes: Graph) -> tuple[Graph, tuple[_SparqlConstraint, ...]]:
+    """The shapes without their sh:sparql constraints, and those constraints.
+
+    pySHACL runs a SPARQL constraint once per focus node (24 s for 500 text spans, against 0.6 s
+    for everything else); kg runs each once over the whole graph instead: same query, same results.
+    """
+    core = Graph()
+    core += shapes
+    found = []
+    for shape, constraint in shapes.subject_objects(SH.sparql):
+        prefixes = tuple((str(shapes.value(d, SH.prefix)), str(shapes.value(d, SH.namespace)))
+                         for holder in shapes.objects(constraint, SH.prefixes)
+                         for d in shapes.objects(holder, SH.declare))
+        found.append(_SparqlConstraint(
+            targets=tuple(t for t in shapes.objects(shape, SH.targetClass) if isinstance(t, URIRef)),
+            select=str(shapes.value(constraint, SH.select)), prefixes=prefixes,
+            message=str(shapes.value(constraint, SH.message) or "violates a SPARQL constraint"),
+            severity=shapes.value(constraint, SH.severity) or shapes.value(shape, SH.severity),
+        ))
+        core.remove((shape, SH.sparql, constraint))
+    return core, tuple(found)
+
+
+def _run_sparql_constraints(data: Graph, ontology: Graph,
+                            constraints: tuple[_SparqlConstraint, ...]) -> list[Violation]:
+    axioms = _Axioms(ontology)
+    found = []
+    for constraint in constraints:
+        # $this is left unbound, so one query returns every offending node; keep those the shape targets.
+        for row in data.query(constraint.select, initNs=dict(constraint.prefixes)):
+            this = row["this"]
+            classes = {s for t in data.objects(this, RDF.type) if isinstance(t, URIRef) for s in axioms.supers(t)}
+            if constraint.targets and not classes & set(constraint.targets):
+                continue
+            found.append(_violation(data, this, _get(row, "path"), _get(row, "value"), constraint.message,
+                                    constraint.severity))
+    return found
+
+
+def _get(row, name: str):
+    try:
+        return row[name]
+    except KeyError:
+        return None
 
 
 def _run_reasoner(data: Graph, ontology: Graph) -> tuple[bool, tuple[str, ...]]:
@@ -303,7 +368,7 @@ def _run_reasoner(data: Graph, ontology: Graph) -> tuple[bool, tuple[str, ...]]:
                           "run `kg validate --no-reasoner` to check the shapes only") from exc
         except FileNotFoundError as exc:  # java vanished between the check and the call
             raise KgError(_JAVA_MISSING.format(java=java)) from exc
-        unsatisfiable = sorted(_short(URIRef(c.iri)) for c in world.inconsistent_classes())
+        unsatisfiable = sorted(shorten(URIRef(c.iri)) for c in world.inconsistent_classes())
         world.close()
     return True, tuple(f"class {c} is unsatisfiable: its axioms contradict each other, so it can have "
                        "no members; fix ontology/kg.ttl" for c in unsatisfiable)
@@ -330,12 +395,12 @@ class _Axioms:
         self.disjoint: dict[URIRef, dict[URIRef, str]] = defaultdict(dict)
         for a, b in ontology.subject_objects(OWL.disjointWith):
             if isinstance(a, URIRef) and isinstance(b, URIRef):
-                axiom = f"{_short(a)} owl:disjointWith {_short(b)}"
+                axiom = f"{shorten(a)} owl:disjointWith {shorten(b)}"
                 self.disjoint[a][b] = self.disjoint[b][a] = axiom
         for node in ontology.subjects(RDF.type, OWL.AllDisjointClasses):
             members = [m for m in Collection(ontology, ontology.value(node, OWL.members))
                        if isinstance(m, URIRef)]
-            names = [_short(m) for m in members]
+            names = [shorten(m) for m in members]
             if len(names) > 5:  # the node-kinds axiom: name the start, not all ten
                 names = names[:4] + [f"... {len(members)} classes"]
             axiom = "AllDisjointClasses(" + ", ".join(names) + ")"
@@ -363,8 +428,8 @@ class _Axioms:
             if partners:
                 for sb in self.supers(b):
                     if sb in partners:
-                        via = "" if (sa, sb) == (a, b) else f"{_short(sa)} and {_short(sb)} by "
-                        return f"{_short(a)} and {_short(b)} are disjoint ({via}{partners[sb]})"
+                        via = "" if (sa, sb) == (a, b) else f"{shorten(sa)} and {shorten(sb)} by "
+                        return f"{shorten(a)} and {shorten(b)} are disjoint ({via}{partners[sb]})"
         return None
 
     def _classes(self, node) -> tuple[URIRef, ...]:
@@ -407,7 +472,7 @@ def explain_inconsistency(data: Graph, ontology: Graph) -> tuple[str, ...]:
     for graph in (ontology, data):  # the ontology types its own individuals (kg:planned ...)
         for node, cls in graph.subject_objects(RDF.type):
             if isinstance(cls, URIRef) and not cls.startswith(str(OWL)) and cls != RDFS.Class:
-                typings[node].append(_Typing((cls,), f"typed {_short(cls)}"))
+                typings[node].append(_Typing((cls,), f"typed {shorten(cls)}"))
 
     for s, p, o in data:
         if p == RDF.type or not isinstance(p, URIRef):
@@ -416,17 +481,17 @@ def explain_inconsistency(data: Graph, ontology: Graph) -> tuple[str, ...]:
             props[p] = (axioms.domains(p), axioms.ranges(p))
         domains, ranges = props[p]
         for classes in domains:
-            typings[s].append(_Typing(classes, f"the subject of {_short(p)} (domain {_or(classes)})"))
+            typings[s].append(_Typing(classes, f"the subject of {shorten(p)} (domain {_or(classes)})"))
         if isinstance(o, Literal):
             if p in axioms.datatype_props:
                 for classes in ranges:
                     for datatype in classes:
                         if not _literal_fits(o, datatype):
-                            problems.append(f"{_node(data, s)}: {_short(p)} has the value {_short_value(o)}, "
-                                            f"outside its range {_short(datatype)}")
+                            problems.append(f"{_node(data, s)}: {shorten(p)} has the value {_short_value(o)}, "
+                                            f"outside its range {shorten(datatype)}")
         else:
             for classes in ranges:
-                typings[o].append(_Typing(classes, f"the value of {_short(p)} on {_short(s)} "
+                typings[o].append(_Typing(classes, f"the value of {shorten(p)} on {shorten(s)} "
                                                     f"(range {_or(classes)})"))
 
     for node, facts in typings.items():
@@ -483,8 +548,8 @@ def _literal_fits(value: Literal, datatype: URIRef) -> bool:
 # --------------------------------------------------------------------------- display
 
 
-def _short(term) -> str:
-    """An IRI with kg's prefixes (``kgd:actor/antony-blinken``); readable, not necessarily Turtle."""
+def shorten(term) -> str:
+    """An IRI with kg's prefixes (``actor:antony-blinken``, ``kg:Person``), for reports."""
     if term is None:
         return "?"
     if isinstance(term, BNode):
@@ -504,15 +569,15 @@ def _short_value(value) -> str:
         if value.language:
             return f'"{text}"@{value.language}'
         if value.datatype is not None and value.datatype != XSD.string:
-            return f'"{text}"^^{_short(value.datatype)}'
+            return f'"{text}"^^{shorten(value.datatype)}'
         return f'"{text}"'
-    return _short(value)
+    return shorten(value)
 
 
 def _node(data: Graph, node) -> str:
     label = data.value(node, RDFS.label)
-    return f'{_short(node)} ("{label}")' if label is not None else _short(node)
+    return f'{shorten(node)} ("{label}")' if label is not None else shorten(node)
 
 
 def _or(classes: tuple[URIRef, ...]) -> str:
-    return " or ".join(_short(c) for c in classes)
+    return " or ".join(shorten(c) for c in classes)

@@ -12,6 +12,7 @@ on which worker was faster.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import multiprocessing
 import os
 import sys
@@ -80,6 +81,14 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
+@functools.lru_cache(maxsize=1)
+def _load_here(model: str | None):
+    """The model for reading in this process, kept for the next build (tests, notebooks)."""
+    from kg.nlp import model as models
+
+    return models.load(model)
+
+
 # ---- worker processes ------------------------------------------------------------------------------
 _worker: dict = {}
 
@@ -104,9 +113,7 @@ def read_batches(batches: Iterable[list[Document]], *, model: str | None, jobs: 
                  extractor: Extractor | None = None) -> Iterator[list[Outcome]]:
     """The outcomes of each batch, in the order of ``batches``; ``jobs`` worker processes (none for 1)."""
     if jobs <= 1:
-        from kg.nlp import model as models
-
-        nlp = models.load(model)
+        nlp = _load_here(model)
         for batch in batches:
             yield read_batch(batch, nlp, extractor)
         return
