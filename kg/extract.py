@@ -28,6 +28,7 @@ def extract(document: Document, doc: Doc, lex: Lexicon | None = None) -> Extract
     regions = noise_regions(document.text)
     skip = {s.start for s in doc.sents if in_noise(regions, s.start_char, s.end_char) or not s.text.strip()}
     noise_tokens = frozenset(t.i for t in doc if any(r.begin <= t.idx < r.end for r in regions))
+    doc.user_data["kg_noise"] = noise_tokens  # a dateline parsed as a subject is no subject
     dm = find_mentions(doc, lex, skip, noise_tokens)
     reader = _Reader(document, doc, lex, dm, skip)
     return reader.run()
@@ -179,6 +180,8 @@ class _Reader:
         comp = [c for c in verb.children if c.dep_ in {"ccomp", "xcomp", "dobj", "oprd", "prep", "attr"}
                 and not (c.dep_ == "prep" and c.lower_ not in {"for", "on", "about", "that"})]
         comp = [c for c in comp if c.dep_ != "dobj" or not self.dm.actor_at(c) or verb.lemma_ in {"express", "voice"}]
+        if any(c.dep_ == "ccomp" for c in comp):
+            comp = [c for c in comp if c.dep_ in {"ccomp", "xcomp"}]
         if outside and not inside:
             # '"...," X said.' / 'X said: "..."' / 'X called it a "..."'
             related = [q for q in outside if any(q[0] <= t.idx < q[1] for c in comp for t in c.subtree)] or \
@@ -314,6 +317,8 @@ class _Reader:
                     partners += [a for p in c.children if p.dep_ == "pobj" for a in self.dm.actors_at(p)]
         # "met Tunisian President X in Tunis": the place may hang off the object or its apposition
         location = location or self._clause_place(verb)
+        if location is None and verb.dep_ == "relcl" and any(c.lower_ == "where" for c in verb.children):
+            location = self.dm.place_at(verb.head)  # "in Vienna, where he met ..."
         if lemma in mt["partner_required"] and not partners and not meeting_obj:
             return
         if lemma in mt["destination_required"] and not location and not partners:
@@ -663,10 +668,15 @@ class _Reader:
             lemma = w.lemma_.lower()
             parts = [c.lower_ for c in w.children if c.dep_ in {"prt", "prep"}]
             lemmas.append((lemma, [f"{lemma} {p}" for p in parts] + ([w.lower_] if w.lower_ != lemma else [])))
-        for lemma, extras in lemmas:
+        intent = {"offer", "try", "attempt", "hope", "seek", "want", "aim", "push", "work", "plan", "propose",
+                  "urge", "call", "press", "strive", "struggle", "fail"}
+        for w, (lemma, extras) in zip(words, lemmas):
             for status in ("collapsed", "violated", "in force", "agreed", "under negotiation", "proposed"):
                 cue = set(cues[status])
                 if lemma in cue or any(x in cue for x in extras):
+                    if w.dep_ == "xcomp" and w.head.lemma_.lower() in intent and \
+                            status not in {"proposed", "under negotiation"}:
+                        return "proposed", [lemma_ for lemma_, _ in lemmas]  # "offered to broker a truce"
                     # "broke" is a violation only when nothing says otherwise (see _ceasefire)
                     return status, [lemma_ for lemma_, _ in lemmas]
         # multiword cues in the sentence around the noun ("in favor of a ceasefire", "took effect")
@@ -853,11 +863,18 @@ class _Reader:
             info = self.dm.actors.get(key)
             if info is not None and info.affiliation:
                 self.used_actors.add(info.affiliation)  # "a senior U.S. official": the United States too
+        # Actors are the ones the facts are about, plus those reliably named as actors when merely
+        # mentioned: states and organisations of the gazetteer named by a noun, and full personal
+        # names. An unverified name no fact uses ("he wrote on Telegram") is not an actor.
+        mentioned = {m.key for m in self.dm.mentions if m.key and not m.adjective and m.kind != "Place"}
+        acting = {m.key for m in self.dm.mentions if m.key and m.kind in {"Organization", "Person", "Country"}
+                  and self.doc[m.start:m.end].root.dep_ in {"nsubj", "nsubjpass", "agent"}}
         actors = []
         for key, info in sorted(self.dm.actors.items()):
-            if not (info.named or key in self.used_actors):
-                continue
-            if not any(m.key == key for m in self.dm.mentions) and key not in self.used_actors:
+            reliable = key in mentioned and info.named and (
+                key.startswith(("country:", "org:")) and key.split(":", 1)[1].isupper()
+                or (info.kind == "Person" and len(info.label.split()) >= 2))
+            if key not in self.used_actors and not reliable and not (info.named and key in acting):
                 continue
             names = tuple(sorted(n for n in info.names if n and n != info.label))
             actors.append(Actor(key, info.label, info.kind, names, info.described))
@@ -887,9 +904,11 @@ def _status_words(lex: Lexicon) -> set[str]:
 def _subject(verb: Token) -> Token | None:
     """The subject of a verb, inherited through xcomp/conj chains ("is scheduled to arrive")."""
     t = verb
+    noise = verb.doc.user_data.get("kg_noise", ())
     for _ in range(4):
         for c in t.children:
-            if c.dep_ in {"nsubj", "nsubjpass"} and not (c.dep_ == "nsubjpass" and t.i == verb.i and verb.lemma_ in {"say"}):
+            if c.dep_ in {"nsubj", "nsubjpass"} and c.i not in noise and \
+                    not (c.dep_ == "nsubjpass" and t.i == verb.i and verb.lemma_ in {"say"}):
                 return c
         if t.dep_ in {"xcomp", "conj", "advcl", "acomp"} and t.head.i != t.i:
             t = t.head

@@ -246,7 +246,7 @@ def _entities(dm: DocMentions) -> list[tuple[Span, str]]:
                 and not ent[-1].lower_.endswith("s") and _known(dm.lex, ent[-1].text) is None:
             label = "PERSON"  # the recogniser's NORP for an unfamiliar name
         if out and label == "PERSON" and out[-1][0].end == ent.start and len(out[-1][0]) == 1 and \
-                out[-1][1] in {"GPE", "ORG", "NORP"} and dm.doc[out[-1][0].start].dep_ == "compound" and \
+                out[-1][1] in {"GPE", "ORG", "NORP", "PERSON"} and dm.doc[out[-1][0].start].dep_ == "compound" and \
                 not _known(dm.lex, out[-1][0].text):
             out[-1] = (dm.doc[out[-1][0].start:ent.end], "PERSON")
             continue
@@ -314,6 +314,8 @@ def _named(dm: DocMentions) -> None:
             dm._add(Mention(span.start, span.end, known.key, known.kind, text, adjective=adjective))
             dm._actor(known.key, known.kind, known.name, text)
             continue
+        if label == "PERSON" and _names_a_place(span.root):
+            label = "GPE"
         if label in {"GPE", "LOC", "FAC"}:
             _place(dm, span, text)
         elif label == "PERSON":
@@ -332,6 +334,17 @@ def _named(dm: DocMentions) -> None:
 
 LOCATIVE_PREPS = {"in", "to", "at", "into", "from", "near", "across", "outside", "inside", "around", "for",
                   "toward", "towards", "through", "via", "over", "throughout", "within"}
+
+
+PLACE_NOUNS = {"city", "town", "village", "region", "province", "port", "capital", "district", "area", "state",
+               "county", "suburb", "neighbourhood", "neighborhood", "enclave", "island", "strip", "border", "camp"}
+
+
+def _names_a_place(token: Token) -> bool:
+    """'the southern city of Kherson', 'the town Bakhmut': a name given to a place noun."""
+    if token.dep_ == "pobj" and token.head.lower_ == "of" and token.head.head.lemma_.lower() in PLACE_NOUNS:
+        return True
+    return token.dep_ in {"appos", "compound"} and token.head.lemma_.lower() in PLACE_NOUNS
 
 
 def _acts(token: Token) -> bool:
@@ -650,13 +663,11 @@ def _roles(dm: DocMentions) -> None:
 
 
 def _trim_clause(tokens: list[Token], head: Token) -> list[Token]:
-    """Keep the noun phrase part (stop at a relative clause or a comma after the head)."""
-    out = []
-    for t in sorted(tokens, key=lambda x: x.i):
-        if t.i > head.i and (t.text == "," or t.dep_ in {"relcl", "acl"}):
-            break
-        out.append(t)
-    return out
+    """The title phrase: what stands before its head, the head, and an 'of'/'for' phrase after it
+    ("the foreign minister of Y", "a spokesman for Y"); not a place or clause after the name."""
+    keep = {t.i for c in head.children if c.dep_ == "prep" and c.lower_ in {"of", "for"} and c.i > head.i
+            for t in c.subtree}
+    return [t for t in sorted(tokens, key=lambda x: x.i) if t.i <= head.i or t.i in keep]
 
 
 def _description_name(tokens: list[Token]) -> str:
@@ -740,6 +751,12 @@ def _descriptions(dm: DocMentions) -> None:
                     aff = mm.key
         want = title_key(" ".join(t.text for t in core), lex)
         matches = {r.holder for key, r in roles if _title_matches(want, key) and (aff is None or r.affiliation in {aff, None})}
+        if not matches and aff is not None and want in {"counterpart", "leader", "head of state", "head of government"}:
+            # "his Turkish counterpart": the person holding an office for that state; "the Turkish
+            # leader": its head of state or government
+            leaders = set(lex.titles["leader_titles"])
+            matches = {r.holder for key, r in roles if r.affiliation == aff
+                       and (want == "counterpart" or key in leaders)}
         if not matches and aff is not None and _title_text(core, lex)[0]:
             # an office-holder the text does not name ("Taiwan's Vice Foreign Minister",
             # "the US leader"): a person of this document, known by the description
