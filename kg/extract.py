@@ -677,6 +677,9 @@ class _Reader:
                     if w.dep_ == "xcomp" and w.head.lemma_.lower() in intent and \
                             status not in {"proposed", "under negotiation"}:
                         return "proposed", [lemma_ for lemma_, _ in lemmas]  # "offered to broker a truce"
+                    if status == "in force" and any(c.dep_ in {"aux", "auxpass"} and c.lower_ in FUTURE_AUX
+                                                    for c in w.children):
+                        return "agreed", [lemma_ for lemma_, _ in lemmas]  # "will be monitored": not yet in force
                     # "broke" is a violation only when nothing says otherwise (see _ceasefire)
                     return status, [lemma_ for lemma_, _ in lemmas]
         # multiword cues in the sentence around the noun ("in favor of a ceasefire", "took effect")

@@ -74,6 +74,9 @@ def _problems(case: dict, res: Resolved) -> list[str]:
             out.append(f"actor {a['name']!r} missing")
         elif not any(v.kind.get(i) == a["type"] for i in ids):
             out.append(f"actor {a['name']!r} is {sorted(v.kind.get(i) for i in ids)}, not {a['type']}")
+    for name in case.get("not_actors", []):  # no node of its own (an altLabel of the right actor is fine)
+        if any(norm(a.label) == norm(name) for a in res.actors):
+            out.append(f"{name!r} must not be an actor")
     for r in required(case.get("roles")):
         ok = [x for x in res.roles if v.ids(r["holder"]) & {x.holder} and r["title"].lower() in x.title.lower()
               and (not r.get("affiliation") or v.ids(r["affiliation"]) & {x.affiliation})]
