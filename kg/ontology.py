@@ -10,7 +10,6 @@ import os
 import shutil
 import tempfile
 import time
-import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.util import guess_format
 
 from kg.errors import GraphNotFound, KgError, ValidationError
-from kg.vocab import PREFIXES, SH, bind_prefixes
+from kg.vocab import DATA_BASE, PREFIXES, SH, bind_prefixes
 
 #: The folder holding kg.ttl, kg.owl and shapes.ttl in a source checkout or editable install.
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
@@ -97,12 +96,19 @@ def write_rdfxml(path: Path | None = None) -> Path:
 
     Regenerate after editing kg.ttl: ``python -c "from kg.ontology import write_rdfxml; write_rdfxml()"``.
     """
+    import pyoxigraph
+    from rdflib.compare import to_canonical_graph
+
     target = Path(path) if path is not None else rdfxml_path()
-    with warnings.catch_warnings():
-        # pretty-xml warns about every rdf:List it writes as parseType="Collection"; nothing is lost
-        # (a test checks kg.owl and kg.ttl are isomorphic).
-        warnings.simplefilter("ignore", UserWarning)
-        data = load_ontology_graph().serialize(format="pretty-xml", encoding="utf-8")
+    # rdflib's "pretty-xml" sometimes garbles owl:unionOf lists and its "xml" writes subjects in
+    # hash order; Oxigraph writes triples in the order given. Canonical blank nodes, sorted
+    # triples: the same file on every run, so kg.owl only changes when kg.ttl does.
+    lines = sorted(to_canonical_graph(load_ontology_graph()).serialize(format="nt").splitlines())
+    triples = [q.triple for q in pyoxigraph.parse("\n".join(lines).encode("utf-8"),
+                                                  format=pyoxigraph.RdfFormat.N_TRIPLES)]
+    prefixes = {name: str(ns) for name, ns in PREFIXES.items() if not str(ns).startswith(DATA_BASE)}
+    prefixes["vann"] = "http://purl.org/vocab/vann/"
+    data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.RDF_XML, prefixes=prefixes)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_bytes(data)
@@ -503,7 +509,8 @@ def explain_inconsistency(data: Graph, ontology: Graph) -> tuple[str, ...]:
 
 
 def _clashes(data: Graph, axioms: _Axioms, node, facts: list[_Typing]) -> list[str]:
-    single = [f for f in facts if len(f.classes) == 1]
+    # One fact per class (the first reason found): a popular actor is the range of many triples.
+    single = list({f.classes[0]: f for f in reversed(facts) if len(f.classes) == 1}.values())[::-1]
     found, seen = [], set()
     for i, first in enumerate(single):
         for second in single[i + 1:]:
