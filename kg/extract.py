@@ -65,6 +65,7 @@ class _Reader:
         self.meetings: list[_Event] = []
         self.truces: list[_Truce] = []
         self.loose_mediators: list[tuple[int, str, Span]] = []  # (sentence start, actor, evidence)
+        self.loose_parties: list[tuple[int, str]] = []  # sides named with a mediation, not with the truce
         self.statements: list[tuple[Statement, tuple[int, int]]] = []
         self.used_actors: set[str] = set()
         self.warnings: list[str] = []
@@ -119,6 +120,8 @@ class _Reader:
         verbs = set(speech["reporting_verbs"])
         needs_obj = speech["object_required"]
         quotes = _quote_spans(sent)
+        if self._continued_quote(sent, quotes, verbs):
+            return
         for token in sent:
             if token.lemma_.lower() == "accord" or token.lower_ == "according":
                 self._according(sent, token, quotes)
@@ -149,6 +152,27 @@ class _Reader:
             for who in speakers:  # a joint statement is each signatory's statement
                 self.used_actors.add(who)
                 self.statements.append((Statement(who, text, is_quote, (), date, (span,)), content[1]))
+
+    def _continued_quote(self, sent: SpacySpan, quotes, verbs) -> bool:
+        """A sentence that is only a quote, right after a quoted statement, goes on with its speaker."""
+        text = self.document.text
+        body = text[sent.start_char:sent.end_char].strip()
+        if not quotes or not body or body[0] not in QUOTES or body.rstrip(".")[-1] not in QUOTES + ".!?":
+            return False
+        if any(t.lemma_.lower() in verbs and t.pos_ == "VERB" and _subject(t) is not None
+               and self.dm.actor_at(_subject(t)) for t in sent):
+            return False  # it has an attribution of its own
+        q0, q1 = quotes[0][0], quotes[-1][1]
+        if q0 - sent.start_char > 2 or not self.statements:
+            return False
+        previous, _ = self.statements[-1]
+        prev_span = previous.evidence[0]
+        gap = text[prev_span.end:sent.start_char]
+        if not previous.quote or gap.count("\n") > 1 or len(gap.strip()) > 0:
+            return False
+        words = _strip_quote(text[q0:q1])
+        self.statements.append((Statement(previous.speaker, words, True, (), previous.date, (self.span(sent),)), (q0, q1)))
+        return True
 
     def _speaker(self, verb: Token) -> str | None:
         subj = _subject(verb)
@@ -785,13 +809,17 @@ class _Reader:
             if t.pos_ == "VERB" and lemma in set(self.lex.ceasefires["mediation_verbs"]):
                 agents = [a for ag in t.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
                           for a in self.dm.actors_at(p)]
-                subj = [c for c in t.children if c.dep_ in {"nsubj"}]
+                subj = _subject(t) if any(c.dep_ == "nsubj" for c in t.children) else None
                 if agents:
                     names += agents  # "talks brokered by Qatar and Egypt"
-                elif subj:
-                    names += self.dm.actors_at(subj[0])  # "with Turkey mediating", "Egypt brokered ..."
+                elif subj is not None:
+                    names += self.dm.actors_at(subj)  # "with Turkey mediating", "Egypt, which mediated ..."
                 elif t.dep_ == "acl" and t.tag_ == "VBG":
                     names += self.dm.actors_at(t.head)  # "with Qatar mediating" parsed as a modifier of Qatar
+                for c in t.children:  # "mediating between Israel and Hamas"
+                    if c.dep_ == "prep" and c.lower_ == "between":
+                        sides = [a for p in c.children if p.dep_ == "pobj" for a in self.dm.actors_at(p)]
+                        self.loose_parties += [(sent.start, a) for a in sides]
         if names:
             for a in _unique(names):
                 self.loose_mediators.append((sent.start, a, span))
@@ -828,6 +856,13 @@ class _Reader:
                 truce.mediators.append(actor)
                 if span not in truce.evidence:
                     truce.evidence.append(span)
+        sides: dict[int, list[str]] = {}
+        for sent_start, actor in self.loose_parties:
+            sides.setdefault(sent_start, []).append(actor)
+        for sent_start, actors in sides.items():
+            same = [t for t in self.truces if t.sent_start == sent_start and not t.parties]
+            if same:
+                same[0].parties.extend(a for a in _unique(actors) if a not in same[0].mediators)
         for truce in self.truces:
             truce.mediators = [m for m in truce.mediators if m not in truce.parties]
             self.used_actors.update(truce.parties + truce.mediators)
@@ -912,6 +947,8 @@ def _subject(verb: Token) -> Token | None:
         for c in t.children:
             if c.dep_ in {"nsubj", "nsubjpass"} and c.i not in noise and \
                     not (c.dep_ == "nsubjpass" and t.i == verb.i and verb.lemma_ in {"say"}):
+                if c.lower_ in {"who", "which", "that"} and t.dep_ == "relcl":
+                    return t.head  # "Kishida, who arrived in Kyiv": Kishida arrived
                 return c
         if t.dep_ in {"xcomp", "conj", "advcl", "acomp"} and t.head.i != t.i:
             t = t.head

@@ -630,6 +630,13 @@ def _roles(dm: DocMentions) -> None:
             title, words = _title_text(after_aff, lex)
             if title and not (len(words) == 1 and words[0].lower_ in weak):
                 aff = dm.by_token[aff_tokens[-1].i].key if aff_tokens else None
+                if aff is None:  # "Foreign Minister Ahmed Attaf of Algeria"
+                    for c in head.children:
+                        if c.dep_ == "prep" and c.lower_ == "of":
+                            for p in c.children:
+                                mm = dm.by_token.get(p.i)
+                                if p.dep_ == "pobj" and mm is not None and mm.kind in {"Country", "Organization"}:
+                                    aff = mm.key
                 _add_role(dm, m.key, title, aff, sent, prefix_start=prefix[0].i)
         # b) apposition: "Antony Blinken, the U.S. secretary of state" / "the head of ..., Antony Blinken"
         for other in [*[c for c in head.children if c.dep_ == "appos"], *([head.head] if head.dep_ == "appos" else [])]:
