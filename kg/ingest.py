@@ -20,7 +20,7 @@ TEXT_SUFFIXES = {".txt", ".md", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 CORPUS_SUFFIXES = {".jsonl", ".ndjson"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | CORPUS_SUFFIXES
-MAX_DOCUMENT_BYTES = 5_000_000  # an article is kilobytes; anything this large is not one article
+MAX_DOCUMENT_BYTES = 1_000_000  # an article is kilobytes; spaCy parses at most 1,000,000 characters at once
 MANIFEST = "manifest.csv"
 
 Warn = Callable[[str], None]
