@@ -119,6 +119,7 @@ class _Reader:
         speech = self.lex.speech
         verbs = set(speech["reporting_verbs"])
         needs_obj = speech["object_required"]
+        clause_only = set(speech["clause_only"])
         quotes = _quote_spans(sent)
         if self._continued_quote(sent, quotes, verbs):
             return
@@ -136,6 +137,10 @@ class _Reader:
                     continue
             if lemma == "call" and not self._call_is_speech(token):
                 continue
+            if lemma in clause_only and not any(c.dep_ == "ccomp" for c in token.children) and \
+                    not any(q[0] <= token.idx + 200 and abs(q[1] - token.idx) < 200 for q in quotes) and \
+                    not (token.dep_ in {"advcl", "parataxis", "ccomp"} and any(c.lower_ == "as" for c in token.children)):
+                continue  # "responded with force", "recalled its ambassador": no speech
             if token.dep_ == "amod" or token.tag_ == "VBN" and token.dep_ in {"acl"}:
                 continue
             speaker = self._speaker(token)

@@ -819,19 +819,20 @@ def _pronouns(dm: DocMentions) -> None:
     lex = dm.lex
     singular = set(lex.actors["singular_pronouns"])
     plural = set(lex.actors["plural_pronouns"])
+    neuter = set(lex.actors["neuter_pronouns"])
     doc = dm.doc
     for token in doc:
         low = token.lower_
-        if low not in singular and low not in plural or not _live(dm, token):
+        if low not in singular | plural | neuter or not _live(dm, token):
             continue
-        want_plural = low in plural
-        key = _antecedent(dm, token, want_plural)
+        want = "plural" if low in plural else "neuter" if low in neuter else "person"
+        key = _antecedent(dm, token, want)
         if key:
             kind = dm.actors[key].kind if key in dm.actors else "Person"
             dm._add(Mention(token.i, token.i + 1, key, kind, token.text))
 
 
-def _antecedent(dm: DocMentions, token: Token, plural: bool) -> str | None:
+def _antecedent(dm: DocMentions, token: Token, want: str) -> str | None:
     doc = dm.doc
 
     def fits(m: Mention) -> bool:
@@ -839,8 +840,10 @@ def _antecedent(dm: DocMentions, token: Token, plural: bool) -> str | None:
             return False
         info = dm.actors.get(m.key)
         kind = info.kind if info else m.kind
-        if plural:
+        if want == "plural":
             return kind == "Group" or (kind in {"Country", "Organization"} and not m.adjective)
+        if want == "neuter":
+            return kind in {"Country", "Organization"} and not m.adjective
         return kind == "Person"
 
     sent = token.sent
