@@ -800,8 +800,6 @@ class _Reader:
                 for c in owner.children:
                     if c.dep_ == "poss":
                         names += self.dm.actors_at(c)
-                if t.dep_ == "pobj" and t.head.lower_ == "with":
-                    pass
             if low in {"mediating", "brokering"} and t.pos_ != "VERB":  # "with Turkey mediating" parsed as a noun
                 for c in t.children:
                     if c.dep_ in {"compound", "nsubj", "nmod"}:

@@ -664,8 +664,6 @@ def _roles(dm: DocMentions) -> None:
             title, words = _title_text(core, lex)
             if title:
                 _add_role(dm, m.key, title, aff, sent)
-                desc = Mention(min(t.i for t in other.subtree), max(t.i for t in tokens) + 1, m.key, "Description",
-                               _surface(doc[min(t.i for t in tokens):max(t.i for t in tokens) + 1]))
                 dm.actors[m.key].names.add(_description_name(tokens))
 
 
@@ -853,11 +851,9 @@ def _antecedent(dm: DocMentions, token: Token, want: str) -> str | None:
         head = head.head
         for child in head.children:
             if child.dep_ in {"nsubj", "nsubjpass"} and child.i < token.i:
-                m = dm.by_token.get(child.i) or _mention_in(dm, child)
+                m = dm.by_token.get(child.i)
                 if m and fits(m) and m.start != token.i:
                     return m.key
-    for child in token.head.children:
-        pass
     # same sentence, earlier: a subject mention ("While U.S. officials ..., they ...")
     for m in sorted((m for m in dm.mentions if sent.start <= m.start < token.i), key=lambda x: -x.start):
         if fits(m) and doc[m.start:m.end].root.dep_ in {"nsubj", "nsubjpass"}:
@@ -872,18 +868,6 @@ def _antecedent(dm: DocMentions, token: Token, want: str) -> str | None:
         if cands:
             return cands[-1].key
     return None
-
-
-def _mention_in(dm: DocMentions, token: Token) -> Mention | None:
-    for t in token.subtree:
-        m = dm.by_token.get(t.i)
-        if m is not None and doc_root(dm, m).i == token.i:
-            return m
-    return dm.by_token.get(token.i)
-
-
-def doc_root(dm: DocMentions, m: Mention) -> Token:
-    return dm.doc[m.start:m.end].root
 
 
 def _main_subject(dm: DocMentions, sent: Span) -> Mention | None:

@@ -5,7 +5,7 @@ text -> Document (ingest) -> Extraction (extract) -> Resolved (resolve) -> graph
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ACTOR_KINDS = ("Person", "Organization", "Country", "Group")
 MEETING_STATUSES = ("planned", "occurred", "cancelled")
@@ -113,4 +113,3 @@ class Extraction:
     statements: tuple[Statement, ...] = ()
     ceasefires: tuple[Ceasefire, ...] = ()
     warnings: tuple[str, ...] = ()
-    mentions: tuple[tuple[str, Span], ...] = field(default=())  # (Actor.key, span) for every actor mention
