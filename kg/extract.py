@@ -348,8 +348,8 @@ class _Reader:
         location = location or self._clause_place(verb)
         if location is None and verb.dep_ == "relcl" and any(c.lower_ == "where" for c in verb.children):
             location = self.dm.place_at(verb.head)  # "in Vienna, where he met ..."
-        if lemma in mt["partner_required"] and not partners and not meeting_obj:
-            return
+        if lemma in mt["partner_required"] and not partners and not meeting_obj and len(participants) < 2:
+            return  # "Benton and Fawzi discussed ...": two subjects are partners to each other
         if lemma in mt["destination_required"] and not location and not partners:
             return
         if lemma == "visit" and not location and not partners:
@@ -670,7 +670,8 @@ class _Reader:
         if not parties:
             parties = self._conflict_parties(sent)
         mediators = [m for m in _unique(mediators) if m not in parties]
-        date = self.date_of(verb, status in {"proposed", "under negotiation"}) if verb is not None else None
+        # the day is read in the direction of the verb's tense ("discussed ... on Thursday" looks back)
+        date = self.date_of(verb, self._meeting_status(verb) == "planned") if verb is not None else None
         truce = _Truce(_unique(parties), mediators, status, _rank(status), date, [span], [noun.idx], sent.start)
         self._add_truce(truce)
 

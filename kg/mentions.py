@@ -437,6 +437,18 @@ def _link_short_names(dm: DocMentions) -> None:
             if old and old not in {x.key for x in dm.mentions if x is not m}:
                 dm.actors.pop(old, None)
                 dm.places.pop(old, None)
+    # a name coordinated with a person ("Benton and Fawzi discussed ...") is a person too
+    for token in dm.doc:
+        if token.i in dm.by_token or token.pos_ != "PROPN" or not token.is_title or not _live(dm, token):
+            continue
+        if token.dep_ == "conj" and dm.by_token.get(token.head.i) is not None and dm.by_token[token.head.i].kind == "Person" \
+                and _known(dm.lex, token.text) is None and token.ent_type_ in {"", "PERSON"}:
+            span = dm.doc[min(t.i for t in token.subtree if t.dep_ == "compound" or t.i == token.i):token.i + 1]
+            key = "person:" + norm(span.text)
+            targets = full.get(norm(span.text.split()[-1]), []) if len(span) == 1 else []
+            key = targets[0] if len(targets) == 1 else key
+            dm._add(Mention(span.start, span.end, key, "Person", _surface(span)))
+            dm._actor(key, "Person", _surface(span) if key not in dm.actors else dm.actors[key].label, _surface(span))
     # a surname the entity recogniser missed ("Price said ...") is still that person
     for token in dm.doc:
         if token.i in dm.by_token or not token.is_title or token.pos_ not in {"PROPN", "NOUN"} or not _live(dm, token):
