@@ -724,13 +724,16 @@ class _Reader:
         return None, [lemma_ for lemma_, _ in lemmas]
 
     def _pursuers(self, verb: Token) -> list[str]:
-        """'Washington intensifies its efforts to secure a ceasefire': who works for it."""
+        """'Washington intensifies its efforts to secure a ceasefire': who works for it. Only an
+        aim counts (an infinitive or gerund); a truce 'reached' in a reported clause names no one."""
         pursuit = set(self.lex.ceasefires["pursuit_verbs"])
         out: list[str] = []
+        if verb.tag_ not in {"VB", "VBG"}:
+            return out
         t = verb
         hops = 0
         seen_pursuit = verb.lemma_.lower() in pursuit
-        while hops < 4:
+        while hops < 4 and t.dep_ not in {"ccomp", "ROOT", "conj", "parataxis"}:
             if seen_pursuit:
                 for c in t.children:
                     if c.dep_ == "poss" or (c.dep_ in {"nsubj"} and t.pos_ == "VERB"):

@@ -112,7 +112,9 @@ def _read_file(source: Source, meta: dict[str, str], warn: Warn) -> Document:
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     text, is_source, warnings = decode(raw, str(path))
+    page = {}
     if source.kind == "html":
+        page = html_metadata(text)
         text = html_to_text(text, str(path))
         is_source = False
     if not text.strip():
@@ -120,9 +122,9 @@ def _read_file(source: Source, meta: dict[str, str], warn: Warn) -> Document:
     for w in warnings:
         warn(w)
     return Document(
-        id=_doc_id(path.stem), text=text, title=meta.get("title") or _html_title(raw, source) or None,
-        published=parse_date(meta.get("published"), f"{path} (manifest)", warn),
-        source=meta.get("source") or meta.get("url") or None, path=str(path), text_is_source=is_source,
+        id=_doc_id(path.stem), text=text, title=meta.get("title") or page.get("title") or _html_title(raw, source) or None,
+        published=parse_date(meta.get("published") or page.get("date"), f"{path} (manifest)", warn),
+        source=meta.get("source") or meta.get("url") or page.get("url") or None, path=str(path), text_is_source=is_source,
         warnings=tuple(warnings),
     )
 
@@ -175,6 +177,19 @@ def html_to_text(html: str, where: str) -> str:
         except (ParserError, ValueError):
             text = ""
     return unicodedata.normalize("NFC", text)
+
+
+def html_metadata(html: str) -> dict[str, str]:
+    """Title, publication date and URL a page declares (trafilatura reads its metadata and htmldate)."""
+    import trafilatura
+
+    try:
+        meta = trafilatura.extract_metadata(html)
+    except Exception:  # noqa: BLE001 - metadata is a bonus; broken markup must not stop the document
+        return {}
+    if meta is None:
+        return {}
+    return {k: v for k, v in {"title": meta.title, "date": meta.date, "url": meta.url}.items() if v}
 
 
 def _html_title(raw: bytes, source: Source) -> str | None:

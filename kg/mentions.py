@@ -651,7 +651,11 @@ def _roles(dm: DocMentions) -> None:
                                     aff = mm.key
                 _add_role(dm, m.key, title, aff, sent, prefix_start=prefix[0].i)
         # b) apposition: "Antony Blinken, the U.S. secretary of state" / "the head of ..., Antony Blinken"
-        for other in [*[c for c in head.children if c.dep_ == "appos"], *([head.head] if head.dep_ == "appos" else [])]:
+        title_head = head.head
+        while head.dep_ == "appos" and title_head.dep_ == "pobj" and title_head.head.dep_ == "prep" and \
+                title_head.lower_ not in lex.title_heads:
+            title_head = title_head.head.head  # "the EU's envoy for the South Caucasus, Toivo Klaar"
+        for other in [*[c for c in head.children if c.dep_ == "appos"], *([title_head] if head.dep_ == "appos" else [])]:
             if dm.by_token.get(other.i) is not None and dm.by_token[other.i].kind in {"Person", "Country", "Organization"}:
                 continue
             tokens = [t for t in other.subtree if not (m.start <= t.i < m.end) and t.i not in
@@ -732,9 +736,10 @@ def _descriptions(dm: DocMentions) -> None:
         head_m = dm.by_token.get(token.head.i)
         if token.dep_ in {"compound", "nmod", "amod", "appos"} and head_m is not None and head_m.kind == "Person":
             continue
-        named = [dm.by_token[c.i] for c in token.children if c.dep_ == "appos" and c.i in dm.by_token
-                 and dm.by_token[c.i].kind == "Person"]
-        if named:
+        named = _appositive_person(dm, token)
+        if named is not None:
+            end = max(t.i for t in token.subtree if t.i < named.start) + 1
+            dm._add(Mention(token.left_edge.i, end, named.key, "Person", _surface(doc[token.left_edge.i:end])))
             continue
         dets = [t for t in token.lefts if t.dep_ in {"det", "poss"}]
         if dets and dets[0].lower_ in {"a", "an", "another", "any", "every", "some"}:
@@ -794,6 +799,17 @@ def _descriptions(dm: DocMentions) -> None:
             name = re.sub(r"^(the|his|her|their|its)\s+", "", surface, flags=re.I)
             if name.lower() != dm.actors[holder].label.lower() and len(name.split()) > 1:
                 dm.actors[holder].names.add(surface if surface.lower().startswith("the ") else name)
+
+
+def _appositive_person(dm: DocMentions, token: Token) -> Mention | None:
+    """The person named in apposition to a title phrase, also when the parser hung the
+    apposition on the phrase's last noun ("the EU's envoy for the South Caucasus, Toivo Klaar")."""
+    for t in token.subtree:
+        if t.dep_ == "appos" and t.i > token.i and (t.head.i == token.i or t.head.dep_ == "pobj"):
+            m = dm.by_token.get(t.i)
+            if m is not None and m.kind == "Person":
+                return m
+    return None
 
 
 def _title_matches(want: str, have: str) -> bool:

@@ -159,3 +159,18 @@ def test_ingest_unreadable_file_is_reported(tmp_path):
     path.chmod(0)
     code, _out, err = run_build(str(path), "--out", str(tmp_path / "o"))
     assert code != 0 and "cannot read" in err
+
+
+def test_ingest_scraped_page_end_to_end(tmp_path):
+    """A scraped page with navigation, cookie banner, caption, sidebar and comments: the article's
+    facts, the page's own date, and nothing from the furniture."""
+    page = Path(__file__).parent / "data" / "pages" / "armenia-truce.html"
+    code, _out, err = run_build(str(page), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    ttl = (tmp_path / "out" / "kg.ttl").read_text()
+    built = json.loads((tmp_path / "out" / "build.json").read_text())
+    assert built["documents"][0]["published"] == "2022-09-14"
+    for fact in ("Toivo Klaar", "Nikol Pashinyan", '"2022-09-13"^^xsd:date', "ceasefire: Armenia, Azerbaijan"):
+        assert fact in ttl
+    for furniture in ("John Smith", "Most read", "Cookie", "Oil prices"):
+        assert furniture not in ttl.split("nif:isString")[0]
