@@ -44,8 +44,11 @@ _GRAPH_FORMATS = {"table": ox.RdfFormat.TURTLE, "json": ox.RdfFormat.JSON_LD, "x
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 _RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
 _NAMESPACES = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
-# kgd: is left out: its local names hold "/", which Turtle would print as "kgd:meeting\/1a2b".
-_TURTLE_PREFIXES = {p: _NAMESPACES[p] for p in ("kg", "nif", "dcterms", "rdfs", "skos", "xsd", "rdf")}
+# Turtle output: prefixes whose local names need no escaping ("kgd:meeting/1a2b" would print as
+# "kgd:meeting\/1a2b"; "span:DOC/120-264" likewise), so kgd: and span: are left out.
+_TURTLE_PREFIXES = {p: ns for p, ns in _NAMESPACES.items()
+                    if p in ("kg", "nif", "dcterms", "rdfs", "skos", "xsd", "rdf", "doc", "actor", "place", "role",
+                             "meeting", "statement", "ceasefire", "graph")}
 _XSD = _NAMESPACES["xsd"]
 
 _HEADER_LINE = re.compile(r"#\s?(title|answers|param|example):\s*(.*)$")
@@ -200,9 +203,8 @@ def _term(name: str, value: str, kind: str | None) -> ox.NamedNode | ox.Literal:
     if (m := _PREFIXED.match(iri)) and m.group(1) in _NAMESPACES:
         iri = _NAMESPACES[m.group(1)] + m.group(2)
     elif not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:\S+$", iri):
-        known = ", ".join(f"{p}:" for p in ("kg", "kgd"))
-        raise QueryError(f"--param {name} expects an IRI (<https://...> or a prefixed name with {known}), "
-                         f"got {value!r}")
+        raise QueryError(f"--param {name} expects an IRI: <https://...>, or a prefixed name as the table "
+                         f"shows it (kg:occurred, meeting:1a2b...), got {value!r}")
     try:
         return ox.NamedNode(iri)
     except ValueError as exc:
@@ -305,6 +307,9 @@ def _run_rdflib(query: QueryFile, bindings, graph_dir: Path):
     from rdflib import Dataset, Literal, URIRef
 
     _raise_syntax(query, _parse_error(query.text))  # the same message as with pyoxigraph
+    if (graph_dir / "store").is_dir() and not (graph_dir / "kg.trig").is_file():
+        raise GraphNotFound(f"{graph_dir} holds an Oxigraph store but no kg.trig, which rdflib reads: "
+                            f"use --engine oxigraph")
     source = _build_file(graph_dir)
     dataset = Dataset(default_union=True)
     with warnings.catch_warnings():
