@@ -357,6 +357,8 @@ class _Reader:
         participants = _unique(participants + partners)
         if not participants:
             return
+        if _negated(verb) or _hypothetical(verb):
+            return  # "did not meet", "refused to meet", "if they meet"
         status = self._meeting_status(verb)
         mode = self._mode(sent, verb, kind, location)
         self._add_meeting(_Event(kind, participants, status, mode, location, self.date_of(verb, status == "planned"),
@@ -456,7 +458,7 @@ class _Reader:
                 else:
                     participants = found + participants
         participants = _unique(participants)
-        if not participants:
+        if not participants or _negated(noun) or _hypothetical(noun):
             return
         if location is None:
             location = self._clause_place(noun) or (self._clause_place(verb) if verb is not None else None)
@@ -594,6 +596,9 @@ class _Reader:
 
     def _ceasefire(self, sent: SpacySpan, noun: Token, np_head: Token, span: Span) -> None:
         status, chain = self._truce_status(noun, np_head)
+        if _negated(np_head) and status not in {"proposed", "under negotiation", "collapsed"}:
+            return  # "No ceasefire has been agreed": there is none to record
+
         parties: list[str] = []
         mediators: list[str] = []
         for c in np_head.children:
@@ -670,6 +675,8 @@ class _Reader:
         if not parties:
             parties = self._conflict_parties(sent)
         mediators = [m for m in _unique(mediators) if m not in parties]
+        if _hypothetical(np_head) and status in {"agreed", "in force"}:
+            status = "proposed"  # "If Israel agrees to a ceasefire ...": the sides are named, nothing is agreed
         # the day is read in the direction of the verb's tense ("discussed ... on Thursday" looks back)
         date = self.date_of(verb, self._meeting_status(verb) == "planned") if verb is not None else None
         truce = _Truce(_unique(parties), mediators, status, _rank(status), date, [span], [noun.idx], sent.start)
@@ -1001,6 +1008,38 @@ def _strip_quote(text: str) -> str:
     text = text.strip()
     text = text.strip(QUOTES + " ")
     return re.sub(r"[,]\s*$", "", text).strip()
+
+
+DENIALS = {"refuse", "decline", "deny", "reject", "rule", "fail", "dismiss", "rebuff", "avoid", "boycott"}
+CONDITIONS = {"if", "unless", "whether"}
+
+
+def _chain(token: Token, hops: int = 5) -> list[Token]:
+    """The trigger and the words that govern it, up to the first reporting clause."""
+    out = [token]
+    t = token
+    while t.head.i != t.i and len(out) <= hops:
+        if t.dep_ == "ccomp" and t.head.lemma_.lower() not in DENIALS:
+            break  # "X said Y met Z": the meeting is reported, not governed by "said"
+        t = t.head
+        out.append(t)
+    return out
+
+
+def _negated(token: Token) -> bool:
+    """'did not meet', 'refused to meet', 'no plans to visit', 'No ceasefire has been agreed',
+    'denied that ... had met'."""
+    for t in _chain(token):
+        if any(c.dep_ == "neg" for c in t.children) or any(c.dep_ == "det" and c.lower_ == "no" for c in t.children):
+            return True
+        if t.i != token.i and t.lemma_.lower() in DENIALS and (t.dep_ != "amod"):
+            return True
+    return False
+
+
+def _hypothetical(token: Token) -> bool:
+    """'If Israel agrees to a ceasefire ...', 'unless he arranged a ceasefire'."""
+    return any(c.dep_ == "mark" and c.lower_ in CONDITIONS for t in _chain(token) for c in t.children)
 
 
 def _cease_fire(token: Token, sent: SpacySpan) -> Token | None:
