@@ -662,14 +662,7 @@ def _roles(dm: DocMentions) -> None:
                       {x.i for c in head.children if c.dep_ == "appos" and c.i != other.i for x in c.subtree}]
             tokens = [t for t in tokens if t.dep_ not in {"relcl", "appos"} or t.i == other.i]
             tokens = _trim_clause(tokens, other)
-            aff = None
-            core = []
-            for t in tokens:
-                mm = dm.by_token.get(t.i)
-                if mm is not None and mm.kind in {"Country", "Organization"} and t.i < other.i:
-                    aff = mm.key
-                    continue
-                core.append(t)
+            aff, core = _split_affiliation(dm, tokens, other)
             # "the foreign minister of Y" / "a spokesman for Y": the affiliation follows
             for t in tokens:
                 if t.dep_ == "pobj" and t.head.lower_ in {"of", "for"} and t.head.head.i == other.i:
@@ -681,6 +674,19 @@ def _roles(dm: DocMentions) -> None:
             if title:
                 _add_role(dm, m.key, title, aff, sent)
                 dm.actors[m.key].names.add(_description_name(tokens))
+
+
+def _split_affiliation(dm: DocMentions, tokens: list[Token], head: Token) -> tuple[str | None, list[Token]]:
+    """A title phrase's state or organisation before its head ("the Israeli foreign minister") and
+    the remaining title words."""
+    aff, core = None, []
+    for t in tokens:
+        mm = dm.by_token.get(t.i)
+        if mm is not None and mm.kind in {"Country", "Organization"} and t.i < head.i:
+            aff = mm.key
+            continue
+        core.append(t)
+    return aff, core
 
 
 def _trim_clause(tokens: list[Token], head: Token) -> list[Token]:
@@ -759,13 +765,8 @@ def _descriptions(dm: DocMentions) -> None:
             if p.dep_ == "poss" and mm is not None and mm.kind in {"Country", "Organization"}:
                 aff = mm.key
                 start = min(start, p.left_edge.i)
-        core = []
-        for t in words:
-            mm = dm.by_token.get(t.i)
-            if mm is not None and mm.kind in {"Country", "Organization"} and t.i < token.i:
-                aff = mm.key
-                continue
-            core.append(t)
+        prefix_aff, core = _split_affiliation(dm, words, token)
+        aff = prefix_aff or aff
         if aff is None and of_part:
             for p in of_part[0].children:
                 mm = dm.by_token.get(p.i)
