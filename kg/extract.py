@@ -217,7 +217,13 @@ class _Reader:
                       ([outside[0]] if verb.dep_ in {"ROOT", "parataxis"} and self._quote_attached(verb, outside[0]) else [])
             if related:
                 b, e = related[0][0], related[-1][1]
-                return (_strip_quote(text[b:e]), (b, e)), True
+                toks = [t for c in comp for t in c.subtree if t.i != verb.i and t.i not in self.dm.noise]
+                cb = min([b, *[t.idx for t in toks]])
+                ce = max([e, *[t.idx + len(t.text) for t in toks]])
+                if (e - b) * 2 >= ce - cb:
+                    return (_strip_quote(text[b:e]), (b, e)), True
+                # a quoted fragment inside a reported clause ('who "welcomed" the visit'): the clause is what was said
+                return (_strip_quote(text[cb:ce].strip(" ,")), (cb, ce)), False
         if comp:
             toks = [t for c in comp for t in c.subtree if t.i != verb.i and t.i not in self.dm.noise]
             b = min(t.idx for t in toks)
