@@ -22,11 +22,11 @@ import hashlib
 import json
 import math
 import os
+import shlex
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -38,10 +38,10 @@ from kg import __version__
 from kg.errors import GraphNotFound, KgError
 from kg.vocab import CEASEFIRE_STATUS, DCTERMS, KG, MEETING_MODE, MEETING_STATUS, NIF, RDF, RDFS, SKOS
 
-# The size above which the page keeps only the most connected nodes. Measured in
-# bench/viz.md: up to this size headless Chromium on a 2-core machine lays the page out
-# and shows it in a few seconds and it redraws fast enough to pan and zoom.
-DEFAULT_MAX_NODES = 1000
+# The size above which the page keeps only the most connected nodes (bench/viz.md): at 2,000
+# nodes headless Chromium on 2 cores drew the page in ~2 s and redrew it in ~20 ms (50 frames
+# a second); at 5,000, ~6 s and ~50 ms; at 20,000, ~7 s and ~650 ms.
+DEFAULT_MAX_NODES = 2000
 
 # Betweenness costs sources x (nodes + edges) steps in networkx (~3 us each here): exact while
 # that fits the budget (~1.5 s), else estimated from as many sampled sources as fit.
@@ -124,6 +124,7 @@ class Selection:
     focus: str | None = None  # IRI of the focus node
     notes: tuple[str, ...] = ()  # said on the page and by `kg view`
     hints: tuple[str, ...] = ()  # commands that show what was left out
+    scope: tuple[str, ...] = ()  # what --doc, --focus, --classes chose (the page's title says it)
 
     @property
     def truncated(self) -> bool:
@@ -184,7 +185,10 @@ def _term(term) -> str:
 def _triples_of(graph) -> Iterator[tuple[str, str, str]]:
     """(s, p, o) strings of an rdflib Graph/Dataset or a pyoxigraph Store/Dataset (every named graph)."""
     if hasattr(graph, "quads") and hasattr(graph, "triples"):  # rdflib
-        rows = graph.quads((None, None, None, None)) if hasattr(graph, "contexts") else graph.triples((None, None, None))
+        if hasattr(graph, "contexts"):  # Dataset / ConjunctiveGraph: every named graph
+            rows = graph.quads((None, None, None, None))
+        else:
+            rows = graph.triples((None, None, None))
         for row in rows:
             yield str(row[0]), str(row[1]), str(row[2])
     else:  # pyoxigraph Store, Dataset, or any iterable of Quad/Triple
@@ -308,6 +312,7 @@ def select(network: nx.MultiDiGraph, settings: ViewSettings = ViewSettings()) ->
         raise KgError(f"--depth must be 0 or more (got {settings.depth})")
     classes = _classes(settings.classes)
     notes: list[str] = []
+    scope: list[str] = []
     keep: set[str] = set(network)
 
     if settings.doc is not None:
@@ -316,7 +321,7 @@ def select(network: nx.MultiDiGraph, settings: ViewSettings = ViewSettings()) ->
         linked = {v for n in read if network.nodes[n]["cls"] not in ACTOR_CLASSES for v in nx.all_neighbors(network, n)}
         keep = read | linked
         title = network.graph["documents"][doc]["title"]
-        notes.append(f"document {network.graph['documents'][doc]['id']}" + (f" ({title})" if title else ""))
+        scope.append(f"document {network.graph['documents'][doc]['id']}" + (f" ({title})" if title else ""))
 
     distance: dict[str, int] = {}
     focus = None
@@ -327,12 +332,12 @@ def select(network: nx.MultiDiGraph, settings: ViewSettings = ViewSettings()) ->
         view = network.subgraph(keep).to_undirected(as_view=True)
         distance = nx.single_source_shortest_path_length(view, focus, cutoff=settings.depth)
         keep = set(distance)
-        notes.append(f"{settings.depth} hop{'s' if settings.depth != 1 else ''} around "
+        scope.append(f"{settings.depth} hop{'s' if settings.depth != 1 else ''} around "
                      f"{network.nodes[focus]['label']}")
 
     if classes != CLASSES:
         keep = {n for n in keep if network.nodes[n]["cls"] in classes}
-        notes.append("classes " + ", ".join(classes))
+        scope.append("classes " + ", ".join(classes))
 
     matched = network.subgraph(keep)
     omitted: Counter[str] = Counter()
@@ -350,7 +355,8 @@ def select(network: nx.MultiDiGraph, settings: ViewSettings = ViewSettings()) ->
     _add_metrics(shown)
     return Selection(graph=shown, total_nodes=network.number_of_nodes(), total_edges=network.number_of_edges(),
                      matched_nodes=matched.number_of_nodes(), matched_edges=matched.number_of_edges(),
-                     max_nodes=max_nodes, omitted=dict(omitted), focus=focus, notes=tuple(notes), hints=hints)
+                     max_nodes=max_nodes, omitted=dict(omitted), focus=focus, notes=tuple(scope + notes),
+                     hints=hints, scope=tuple(scope))
 
 
 def _classes(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -410,25 +416,32 @@ def _hints(network, matched, shown, settings: ViewSettings, max_nodes: int) -> t
     left_out = [n for n in matched if n not in shown]
     actor = max((n for n in left_out if network.nodes[n]["cls"] in ACTOR_CLASSES),
                 key=lambda n: (network.nodes[n]["degree"], n), default=None)
-    example = network.nodes[actor]["label"] if actor else network.nodes[max(left_out, key=lambda n: network.nodes[n]["degree"])]["label"]
+    if actor is None:
+        actor = max(left_out, key=lambda n: (network.nodes[n]["degree"], n))
+    example = network.nodes[actor]["label"]
     documents = network.graph["documents"]
     doc_counts = Counter(d for n in left_out for d in network.nodes[n]["docs"])
-    hints = [f'kg view --focus "{_quote(example)}" --depth 1   (one node\'s neighbourhood)']
+    # shell-quoted: a label is article text, and these lines are meant to be pasted into a shell
+    hints = [f"kg view --focus {shlex.quote(example)} --depth 1   (one node's neighbourhood)"]
     if doc_counts and settings.doc is None:
         doc = max(doc_counts, key=lambda d: (doc_counts[d], d))
-        hints.append(f"kg view --doc {documents[doc]['id']}   (one document's facts)")
+        hints.append(f"kg view --doc {shlex.quote(documents[doc]['id'])}   (one document's facts)")
     hints.append(f"kg view --max-nodes {matched.number_of_nodes()}   (everything; slower to open)")
     return tuple(hints)
 
 
-def _quote(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+def _simple(graph: nx.MultiDiGraph) -> nx.Graph:
+    """The undirected simple graph, nodes and edges in sorted order (so sampling and layout repeat)."""
+    simple = nx.Graph()
+    simple.add_nodes_from(sorted(graph))
+    simple.add_edges_from(sorted((min(u, v), max(u, v)) for u, v in graph.edges() if u != v))
+    return simple
 
 
 def betweenness(graph: nx.MultiDiGraph, budget: int = BETWEENNESS_BUDGET) -> tuple[dict[str, float], str]:
     """Betweenness on the undirected simple graph: exact while sources x (nodes + edges) fits the
     budget, else estimated from as many sampled sources as fit (networkx is pure Python)."""
-    simple = nx.Graph(graph.to_undirected(as_view=True))
+    simple = _simple(graph)
     n = simple.number_of_nodes()
     if n <= 2:
         return dict.fromkeys(simple, 0.0), "exact"
@@ -457,7 +470,8 @@ def _add_metrics(graph: nx.MultiDiGraph) -> None:
 # from a few far-apart pivots, classical MDS on them; components packed in rows.
 LAYOUT_PIVOTS = 40
 LAYOUT_UNIT = 100.0  # vis-network units between neighbouring nodes
-PHYSICS_MAX_NODES = 5000  # above this the page keeps these positions: physics would take minutes
+PHYSICS_MAX_NODES = 5000  # above this the page keeps these positions (physics: ~6 s at 5,000 nodes)
+
 
 def _csr(g: nx.Graph) -> tuple[list, np.ndarray, np.ndarray]:
     """The nodes, and the adjacency as compressed sparse rows (indptr, indices)."""
@@ -492,6 +506,7 @@ def _bfs(indptr: np.ndarray, indices: np.ndarray, source: int) -> np.ndarray:
 
 
 def _component_layout(indptr, indices, members: np.ndarray, dist0: np.ndarray, pivots: int, rng) -> np.ndarray:
+    """Positions of one connected component (members; dist0: their distances from its biggest hub)."""
     m = len(members)
     if m == 1:
         return np.zeros((1, 2))
@@ -524,7 +539,7 @@ def _component_layout(indptr, indices, members: np.ndarray, dist0: np.ndarray, p
 
 def layout(graph: nx.MultiDiGraph, pivots: int = LAYOUT_PIVOTS, seed: int = 0) -> dict[str, tuple[float, float]]:
     """Positions (about one unit apart) of every node; the same graph gets the same layout."""
-    g = nx.Graph(graph.to_undirected(as_view=True))
+    g = _simple(graph)
     if not g:
         return {}
     nodes, indptr, indices = _csr(g)
@@ -574,7 +589,7 @@ def _script_text(text: str) -> str:
 def json_for_html(data) -> str:
     """JSON that can sit inside <script type="application/json">: no <, >, & or U+2028/2029 left raw."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for raw, escaped in (("&", "\\u0026"), 
+    for raw, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(raw, escaped)
     return text
@@ -610,12 +625,11 @@ def page_data(selection: Selection, settings: ViewSettings = ViewSettings()) -> 
         if a["alt"]:
             node["alt"] = list(a["alt"])
         nodes.append(node)
-    edges = [[index[u], index[v], key] for u, v, key in sorted(graph.edges(keys=True), key=lambda e: (index[e[0]], index[e[1]], e[2]))]
+    edges = sorted([index[u], index[v], key] for u, v, key in graph.edges(keys=True))
     present = Counter(graph.nodes[n]["cls"] for n in order)
     props = Counter(key for _, _, key in graph.edges(keys=True))
     return {
-        "title": settings.title or "kg graph",
-        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "title": _title(selection, settings),
         "version": __version__,
         "classes": [{"name": c, "color": colour, "shape": shape, "count": present.get(c, 0)}
                     for c, colour, shape in CLASS_STYLES],
@@ -634,6 +648,12 @@ def page_data(selection: Selection, settings: ViewSettings = ViewSettings()) -> 
         "notes": list(selection.notes),
         "hints": list(selection.hints),
     }
+
+
+def _title(selection: Selection, settings: ViewSettings) -> str:
+    if settings.title:
+        return settings.title
+    return "kg graph" + (": " + "; ".join(selection.scope) if selection.scope else "")
 
 
 def render_page(selection: Selection, settings: ViewSettings = ViewSettings()) -> str:

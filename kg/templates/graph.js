@@ -28,6 +28,13 @@
   }
   function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
   function short(s) { s = String(s); return s.length > LABEL_MAX ? s.slice(0, LABEL_MAX - 1) + "…" : s; }
+  var ACTORS = { Person: 1, Organization: 1, Country: 1, Group: 1 };
+  function when(n) {  // a date to tell apart events of the same name: the fact's, else its first document's
+    if (n.date) return n.date;
+    if (ACTORS[n.cls]) return "";
+    var d = n.docs.length ? data.documents[n.docs[0]] : null;
+    return d && d.date ? d.date : "";
+  }
   function docName(i) {
     var d = data.documents[i];
     if (!d) return "unknown document";
@@ -147,12 +154,13 @@
   // Physics refines the layout computed by kg, then stops: fewer iterations the bigger the graph,
   // none above kg's limit (data.physics false), where kg's layout is kept as it is.
   var PHYSICS = N > 0 && data.physics;
-  var iterations = N <= 300 ? 300 : N <= 1500 ? 150 : 60;
+  // One iteration costs ~30 us per node in headless Chromium on 2 cores (bench/viz.md): ~2.5 s in all.
+  var iterations = Math.max(20, Math.min(300, Math.round(80000 / Math.max(N, 1))));
   var options = {
     autoResize: true,
     groups: groups,
     nodes: {
-      font: { size: 14, face: "system-ui, sans-serif", color: "#1f2328", strokeWidth: 3, strokeColor: "#ffffff" },
+      font: { size: N <= 300 ? 16 : 14, face: "system-ui, sans-serif", color: "#1f2328", strokeWidth: 3, strokeColor: "#ffffff" },
       scaling: { min: 9, max: 42, label: { enabled: false, drawThreshold: 5 } }
     },
     edges: {
@@ -165,8 +173,9 @@
     physics: {
       enabled: PHYSICS,
       solver: "forceAtlas2Based",
-      forceAtlas2Based: { gravitationalConstant: -60, centralGravity: 0.008, springLength: 110, springConstant: 0.06,
-                          damping: 0.5, avoidOverlap: N <= 1500 ? 0.2 : 0 },
+      forceAtlas2Based: { gravitationalConstant: N <= 300 ? -75 : -60, centralGravity: 0.012,
+                          springLength: N <= 300 ? 110 : 100, springConstant: 0.06,
+                          damping: 0.5, avoidOverlap: N <= 300 ? 0.4 : N <= 1500 ? 0.2 : 0 },
       maxVelocity: 60, minVelocity: 1.5, timestep: 0.5,
       stabilization: { enabled: PHYSICS, iterations: iterations, updateInterval: Math.max(5, Math.round(iterations / 20)), fit: true }
     },
@@ -175,6 +184,7 @@
   };
   var container = $("kg-network");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
+  var s0 = data.stats;
   state.network = network; state.nodes = nodes; state.edges = edges; state.data = data;
 
   var progress = $("kg-progress");
@@ -202,15 +212,19 @@
   }
   if (PHYSICS) network.once("stabilizationIterationsDone", settled);
   else if (N > 0) settled();
-  else { state.ready = true; state.readyMs = performance.now(); }
+  else {
+    var empty = el("p", "kg-empty-graph", s0.totalNodes ? "No node matches these options (the build has " +
+      nf.format(s0.totalNodes) + " nodes)." : "The build has no actors or events to show.");
+    container.appendChild(empty);
+    state.ready = true; state.readyMs = performance.now();
+  }
 
   // ------------------------------------------------------------------ header, legend, notice
   var s = data.stats;
   $("kg-stats").textContent = nf.format(s.nodes) + " nodes · " + nf.format(s.edges) + " edges · " +
     nf.format(data.documents.length) + " document" + (data.documents.length === 1 ? "" : "s") +
     (s.nodes < s.totalNodes ? " (of " + nf.format(s.totalNodes) + " nodes in the build)" : "");
-  $("kg-generated").textContent = "Generated " + data.generated + " by kg " + data.version +
-    ". Betweenness: " + s.betweenness + ".";
+  $("kg-generated").textContent = "Made by kg " + data.version + ". Betweenness: " + s.betweenness + ".";
 
   var classOn = {};
   var legend = $("kg-legend-classes");
@@ -426,10 +440,14 @@
       docSelect.value = ""; applyFilters();
     }
     network.selectNodes([k]);
-    network.focus(k, { scale: Math.max(network.getScale(), 1.0), animation: N < 2000 ? { duration: 400 } : false });
     showNode(k);
+    // centre the node in the part of the canvas the panel leaves visible
+    var scale = Math.max(network.getScale(), 1.0), at = network.getPosition(k);
+    network.moveTo({ position: { x: at.x + (panel.offsetWidth / 2) / scale, y: at.y }, scale: scale,
+                     animation: N < 2000 ? { duration: 400 } : false });
   }
   state.select = selectNode;
+  state.show = function (k) { network.selectNodes([k]); showNode(k); };
   state.showEdge = showEdge;
   network.on("click", function (p) {
     if (p.nodes.length) showNode(p.nodes[0]);
@@ -484,7 +502,7 @@
       var li = el("li", r === 0 ? "kg-active" : null);
       li.appendChild(legendIcon(classInfo[data.nodes[k].cls].shape, classInfo[data.nodes[k].cls].color));
       li.appendChild(textEl("span", data.nodes[k].label));
-      li.appendChild(el("span", "kg-muted", data.nodes[k].cls));
+      li.appendChild(el("span", "kg-muted", data.nodes[k].cls + (when(data.nodes[k]) ? " · " + when(data.nodes[k]) : "")));
       li.addEventListener("mousedown", function (ev) { ev.preventDefault(); pick(k); });
       results.appendChild(li);
     });
