@@ -640,7 +640,8 @@ def _roles(dm: DocMentions) -> None:
                           dm.by_token[t.i].kind in {"Country", "Organization", "Group", "Person"}]
             after_aff = [t for t in prefix if not aff_tokens or t.i > aff_tokens[-1].i]
             title, words = _title_text(after_aff, lex)
-            if title and not (len(words) == 1 and words[0].lower_ in weak):
+            # a generic head ("chief", "official") is a title when it says whose ("NATO chief")
+            if title and not (len(words) == 1 and words[0].lower_ in weak and not aff_tokens):
                 aff = dm.by_token[aff_tokens[-1].i].key if aff_tokens else None
                 if aff is None:  # "Foreign Minister Ahmed Attaf of Algeria"
                     for c in head.children:
