@@ -39,3 +39,10 @@ def test_cli_build_prints_counts_and_files(tmp_path):
 def test_cli_unknown_option_is_one_clear_error():
     result = CliRunner().invoke(main, ["build", "--no-such-option", "x"])
     assert result.exit_code == 2 and "No such option" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_gazetteer_is_generated_from_its_sources():
+    """kg/nlp/data/countries.tsv is what tools/make_gazetteer.py makes from countryinfo + overrides."""
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "make_gazetteer.py"), "--check"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr or done.stdout
