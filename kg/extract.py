@@ -320,9 +320,20 @@ class _Reader:
         # object control ("advised X to travel"): advice is no plan
         if verb.dep_ == "xcomp" and verb.head.lemma_.lower() in {"advise", "urge", "ask", "encourage", "invite", "tell", "press", "call"}:
             return
+        # purpose ("held a phone call to discuss Gaza", "travelled to Cairo to meet X"): part of that event
+        if verb.dep_ in {"advcl", "xcomp", "acl", "relcl"} and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+            host = next((ev for ev in self.meetings for h in (verb.head, verb.head.head) if h.idx in ev.triggers), None)
+            if host is not None:
+                partners = [a for c in verb.children if c.dep_ in {"dobj"} or (c.dep_ == "prep" and c.lower_ == "with")
+                            for p in ([c] if c.dep_ == "dobj" else [x for x in c.children if x.dep_ == "pobj"])
+                            for a in self.dm.actors_at(p)]
+                _absorb(host, evidence=self.span(sent), trigger=verb.idx, participants=self.dm.with_states(partners))
+                return
         subj_tok = _subject(verb)
         participants = self.dm.actors_at(subj_tok) if subj_tok is not None else []
         participants += self._leaders(subj_tok)
+        # headlines: "Biden, Xi to hold virtual summit" (the names hang on the verb as 'dep')
+        participants += [a for c in verb.children if c.dep_ == "dep" and c.i < verb.i for a in self.dm.actors_at(c)]
         partners: list[str] = []
         location = None
         locative = set(mt["location_preps"])
@@ -525,8 +536,8 @@ class _Reader:
             if verb.lemma_.lower() in set(mt["destination_required"]):
                 return "planned"
             return "occurred"
-        if tag == "VB" and verb.dep_ == "xcomp":
-            return None
+        if tag == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+            return "planned"  # "X to visit Y", "hopes to meet": an infinitive is not yet done
         return None
 
     def _mode(self, sent: SpacySpan, trigger: Token, kind: str, location: str | None = None) -> str | None:

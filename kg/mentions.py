@@ -439,14 +439,20 @@ def _link_short_names(dm: DocMentions) -> None:
                 dm.places.pop(old, None)
     # a name coordinated with a person ("Benton and Fawzi discussed ...") is a person too
     for token in dm.doc:
-        if token.i in dm.by_token or token.pos_ != "PROPN" or not token.is_title or not _live(dm, token):
+        if token.pos_ != "PROPN" or not token.is_title or not _live(dm, token):
+            continue
+        if token.i in dm.by_token and dm.by_token[token.i].kind != "Place":
             continue
         if token.dep_ == "conj" and dm.by_token.get(token.head.i) is not None and dm.by_token[token.head.i].kind == "Person" \
-                and _known(dm.lex, token.text) is None and token.ent_type_ in {"", "PERSON"}:
+                and _known(dm.lex, token.text) is None and token.ent_type_ in {"", "PERSON", "GPE", "ORG", "NORP"}:
             span = dm.doc[min(t.i for t in token.subtree if t.dep_ == "compound" or t.i == token.i):token.i + 1]
             key = "person:" + norm(span.text)
             targets = full.get(norm(span.text.split()[-1]), []) if len(span) == 1 else []
             key = targets[0] if len(targets) == 1 else key
+            for i in range(span.start, span.end):  # the recogniser's place reading gives way
+                old = dm.by_token.pop(i, None)
+                if old is not None and old in dm.mentions:
+                    dm.mentions.remove(old)
             dm._add(Mention(span.start, span.end, key, "Person", _surface(span)))
             dm._actor(key, "Person", _surface(span) if key not in dm.actors else dm.actors[key].label, _surface(span))
     # a surname the entity recogniser missed ("Price said ...") is still that person
