@@ -4,7 +4,7 @@ Relative expressions ("on Thursday", "today", "yesterday") resolve against the d
 publication date; weekday names point back to the last such day for past events and
 forward to the next one for planned events, as news writing uses them. Vague expressions
 ("in the next few days", "last month", "10-month") keep their wording and get no day.
-Absolute dates ("May 20, 2021", "20 May") are parsed by dateparser.
+Absolute dates ("May 20, 2021", "20 May") are parsed by python-dateutil.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def is_duration(text: str) -> bool:
     return bool(_DURATION.match(text.strip().lower().removeprefix("the ").removeprefix("a ")))
 
 
+@lru_cache(maxsize=4096)
 def resolve(text: str, published: dt.date | None, future: bool = False) -> DateRef:
     """Resolve one date expression; ``future`` when the event it dates is planned."""
     wording = text.strip()
@@ -58,24 +59,23 @@ def _weekday(published: dt.date, weekday: int, future: bool) -> dt.date:
 
 
 def _absolute(wording: str, published: dt.date | None, future: bool) -> dt.date | None:
+    """A day-precision date as written ("May 20, 2021", "20 May"), parsed by python-dateutil; a
+    missing year is the publication year, moved by one when the event's direction requires it."""
+    from dateutil import parser
+
     match = _ABSOLUTE.search(wording)
     has_year = bool(re.search(r"\b\d{4}\b", match.group(0)))
     if not has_year and published is None:
         return None  # "May 20" with no publication year: the year would be a guess
-    parsed = _parser()(match.group(0), published, future)
-    return parsed
-
-
-@lru_cache(maxsize=1)
-def _parser():
-    import dateparser
-
-    def parse(expr: str, published: dt.date | None, future: bool) -> dt.date | None:
-        settings = {"PREFER_DATES_FROM": "future" if future else "past", "REQUIRE_PARTS": ["day", "month"],
-                    "RETURN_AS_TIMEZONE_AWARE": False}
-        if published:
-            settings["RELATIVE_BASE"] = dt.datetime.combine(published, dt.time(12))
-        result = dateparser.parse(expr, languages=["en"], settings=settings)
-        return result.date() if result else None
-
-    return parse
+    default = dt.datetime(published.year if published else 2000, 1, 1)
+    try:
+        value = parser.parse(match.group(0), default=default, fuzzy=True).date()
+    except (ValueError, OverflowError):
+        return None
+    if not has_year and published is not None:
+        step = 1 if future and value < published else -1 if not future and value > published else 0
+        try:
+            value = value.replace(year=value.year + step)
+        except ValueError:  # 29 February in a year without one
+            return None
+    return value

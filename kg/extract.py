@@ -16,7 +16,7 @@ from kg.clean import in_noise, noise_regions
 from kg.mentions import DocMentions, find_mentions
 from kg.models import (CEASEFIRE_STATUSES, Actor, Ceasefire, DateRef, Document, Extraction, Meeting, Place, Role,
                        Span, Statement)
-from kg.nlp.lexicon import Lexicon, lexicon
+from kg.nlp.lexicon import Lexicon, cue_pattern, lexicon
 
 QUOTES = "\"“”„«»"
 FUTURE_AUX = {"will", "would", "shall", "'ll", "wo"}
@@ -69,6 +69,10 @@ class _Reader:
         self.statements: list[tuple[Statement, tuple[int, int]]] = []
         self.used_actors: set[str] = set()
         self.warnings: list[str] = []
+        self.dates_by_sent: dict[int, list] = {}
+        for ent in doc.ents:
+            if ent.label_ == "DATE":
+                self.dates_by_sent.setdefault(dm.sent_index[ent.start], []).append(ent)
 
     # ---- helpers ------------------------------------------------------------------------------
     def span(self, sent: SpacySpan) -> Span:
@@ -91,7 +95,7 @@ class _Reader:
         return next((d for d in found if d.value), found[0] if found else None)
 
     def _dates(self, head: Token, future: bool):
-        for ent in head.sent.ents:
+        for ent in self.dates_by_sent.get(self.dm.sent_index[head.i], ()):
             if ent.label_ != "DATE" or dates.is_duration(ent.text) or ent.root.i in self.dm.noise:
                 continue
             t = ent.root
@@ -120,7 +124,7 @@ class _Reader:
         verbs = set(speech["reporting_verbs"])
         needs_obj = speech["object_required"]
         clause_only = set(speech["clause_only"])
-        quotes = _quote_spans(sent)
+        quotes = _quote_spans(sent, self.document.text)
         if self._continued_quote(sent, quotes, verbs):
             return
         for token in sent:
@@ -253,7 +257,7 @@ class _Reader:
 
     def _quote_attached(self, verb: Token, quote: tuple[int, int]) -> bool:
         # the quote ends right before the attribution, or starts right after it
-        sent = verb.sent
+        sent = self.dm.sent_of(verb)
         before = self.document.text[quote[1]:verb.idx]
         after = self.document.text[verb.idx + len(verb.text):quote[0]]
         return len(before) < 60 and quote[1] <= verb.idx or len(after) < 20 and quote[0] >= verb.idx and sent
@@ -547,11 +551,11 @@ class _Reader:
             return "phone"
         window = " ".join(t.lower_ for t in trigger.subtree)
         window_sent = sent.text.lower()
-        if any(re.search(rf"\b{re.escape(c)}\b", window) for c in mt["video_cues"]):
+        if cue_pattern(tuple(mt["video_cues"])).search(window):
             return "video"
-        if any(re.search(rf"\b{re.escape(c)}\b", window) for c in mt["phone_cues"] if c not in {"called"}):
+        if cue_pattern(tuple(c for c in mt["phone_cues"] if c != "called")).search(window):
             return "phone"
-        if kind == "call" and any(re.search(rf"\b{re.escape(c)}\b", window_sent) for c in ("by phone", "phone call", "telephone")):
+        if kind == "call" and cue_pattern(("by phone", "phone call", "telephone")).search(window_sent):
             return "phone"
         if kind == "call" and trigger.pos_ == "NOUN" and trigger.lower_ == "call":
             return "phone"  # "in a call with": a call is by telephone unless said otherwise
@@ -737,11 +741,12 @@ class _Reader:
                     # "broke" is a violation only when nothing says otherwise (see _ceasefire)
                     return status, [lemma_ for lemma_, _ in lemmas]
         # multiword cues in the sentence around the noun ("in favor of a ceasefire", "took effect")
-        window = noun.sent.text.lower() + " " + " ".join(t.lemma_.lower() for t in noun.sent)
+        sent = self.dm.sent_of(noun)
+        window = sent.text.lower() + " " + " ".join(t.lemma_.lower() for t in sent)
         for status in ("collapsed", "violated", "in force", "agreed", "under negotiation", "proposed"):
-            for cue in cues[status]:
-                if " " in cue and re.search(rf"\b{re.escape(cue)}\b", window):
-                    return status, []
+            multi = tuple(c for c in cues[status] if " " in c)
+            if multi and cue_pattern(multi).search(window):
+                return status, []
         # a ceasefire spoken of as existing ("after the ceasefire") is in force
         if any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children) and noun.head.lower_ in {"after", "since", "during", "under"}:
             return "in force", []
@@ -1002,9 +1007,8 @@ def _governing_verb(token: Token) -> Token | None:
     return None
 
 
-def _quote_spans(sent: SpacySpan) -> list[tuple[int, int]]:
+def _quote_spans(sent: SpacySpan, text: str) -> list[tuple[int, int]]:
     """Char ranges of quoted passages in a sentence (the quotes included)."""
-    text = sent.doc.text
     spans = []
     i = sent.start_char
     open_at = None

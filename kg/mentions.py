@@ -65,12 +65,21 @@ class DocMentions:
         self.lex = lex
         self.skip = skip_sents  # sentence start indices that are page noise
         self.noise = noise_tokens  # tokens inside noise regions (a dateline before a sentence)
+        # token -> its sentence, computed once (spaCy's Token.sent walks the doc on every call)
+        self.sents = list(doc.sents)
+        self.sent_index = [0] * len(doc)
+        for n, sent in enumerate(self.sents):
+            for i in range(sent.start, sent.end):
+                self.sent_index[i] = n
         self.mentions: list[Mention] = []
         self.by_token: dict[int, Mention] = {}
         self.actors: dict[str, ActorInfo] = {}
         self.places: dict[str, str] = {}
         self.roles: list[RoleHit] = []
         self.multi: dict[int, list[str]] = {}  # head token -> several states a collective stands for
+
+    def sent_of(self, token: Token) -> Span:
+        return self.sents[self.sent_index[token.i]]
 
     # ---- lookup used by the event extractor -------------------------------------------------
     def mention_at(self, token: Token) -> Mention | None:
@@ -226,7 +235,7 @@ def find_mentions(doc: Doc, lex: Lexicon, skip_sents: set[int], noise_tokens: fr
 
 
 def _live(dm: DocMentions, token: Token) -> bool:
-    return token.sent.start not in dm.skip and token.i not in dm.noise
+    return dm.sents[dm.sent_index[token.i]].start not in dm.skip and token.i not in dm.noise
 
 
 # ---- 1. named mentions ------------------------------------------------------------------------
@@ -263,7 +272,7 @@ def _named(dm: DocMentions) -> None:
     lex = dm.lex
     for ent, label in _entities(dm):
         live = [t.i for t in ent if t.i not in dm.noise]
-        if not live or ent.sent.start in dm.skip:
+        if not live or dm.sent_of(ent[0]).start in dm.skip:
             continue
         if len(live) < len(ent):
             ent = dm.doc[live[0]:live[-1] + 1]
@@ -561,7 +570,7 @@ def _modifiers(dm: DocMentions, tokens: list[Token]) -> list[Mention]:
 def _norp(tokens: list[Token]) -> bool:
     """A national, regional or proper-name modifier ("Moslem forces", "Phillippines military")."""
     return any(t.ent_type_ in {"NORP", "GPE", "LOC"} or (t.pos_ == "PROPN" and t.dep_ == "compound" and t.text[:1].isupper())
-               or (t.pos_ == "ADJ" and t.is_title and t.i > t.sent.start) for t in tokens)
+               or (t.pos_ == "ADJ" and t.is_title and not t.is_sent_start) for t in tokens)
 
 
 def _unique_keys(keys) -> list[str]:
@@ -621,7 +630,7 @@ def _roles(dm: DocMentions) -> None:
         if m.kind != "Person" or not m.key or not _live(dm, doc[m.start]):
             continue
         head = doc[m.start:m.end].root
-        sent = head.sent
+        sent = dm.sent_of(head)
         # a) title before the name, in the same noun phrase
         prefix = []
         i = m.start - 1
@@ -740,7 +749,7 @@ def _descriptions(dm: DocMentions) -> None:
     for token in doc:
         if token.pos_ not in {"NOUN", "PROPN"} or token.i in dm.by_token or not _live(dm, token):
             continue
-        if token.lower_ not in lex.title_heads and not any(h.endswith(" " + token.lower_) for h in lex.title_heads):
+        if token.lower_ not in lex.title_words:
             continue
         if token.tag_ in {"NNS", "NNPS"}:
             continue
@@ -798,7 +807,7 @@ def _descriptions(dm: DocMentions) -> None:
             dm.actors[key].affiliation = aff
             title, _ = _title_text([t for t in core if t.i <= token.i], lex)
             if title:
-                _add_role(dm, key, title, aff, token.sent)
+                _add_role(dm, key, title, aff, dm.sent_of(token))
             continue
         if len(matches) == 1:
             holder = matches.pop()
@@ -880,7 +889,7 @@ def _antecedent(dm: DocMentions, token: Token, want: str) -> str | None:
             return kind in {"Country", "Organization"} and not m.adjective
         return kind == "Person"
 
-    sent = token.sent
+    sent = dm.sent_of(token)
     # same sentence: the subject of a clause that governs the pronoun ("Blinken said he ...")
     head = token.head
     while head is not None and head.i != head.head.i:
@@ -895,7 +904,7 @@ def _antecedent(dm: DocMentions, token: Token, want: str) -> str | None:
         if fits(m) and doc[m.start:m.end].root.dep_ in {"nsubj", "nsubjpass"}:
             return m.key
     # previous sentences: the subject of the main clause, else the last fitting mention
-    sents = [s for s in doc.sents if s.end <= sent.start and s.start not in dm.skip]
+    sents = [s for s in dm.sents if s.end <= sent.start and s.start not in dm.skip]
     for s in reversed(sents[-3:]):
         subj = _main_subject(dm, s)
         if subj and fits(subj):

@@ -32,6 +32,13 @@ class Lexicon:
     title_synonyms: dict[str, str]
     surface_names: tuple[str, ...] = ()  # the names and aliases as written, for phrase matching
     surface_demonyms: tuple[str, ...] = ()
+    title_words: frozenset[str] = frozenset()  # single heads and the last word of multiword heads
+
+
+@lru_cache(maxsize=256)
+def cue_pattern(cues: tuple[str, ...]) -> re.Pattern:
+    """One compiled pattern matching any of the cue phrases as whole words."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True)) + r")\b")
 
 
 def norm(text: str) -> str:
@@ -83,6 +90,7 @@ def lexicon() -> Lexicon:
         speech=_yaml("speech.yaml"), titles=titles, actors=_yaml("actors.yaml"), meetings=_yaml("meetings.yaml"),
         ceasefires=_yaml("ceasefires.yaml"), names=names, demonyms=demonyms, capitals=capitals,
         title_heads=frozenset(h.lower() for h in titles["heads"]),
+        title_words=frozenset(h.lower().split()[-1] for h in titles["heads"]),
         title_synonyms={k.lower(): v.lower() for k, v in titles["synonyms"].items()},
         surface_names=tuple(sorted(surface_names)), surface_demonyms=tuple(sorted(surface_demonyms)),
     )
