@@ -94,7 +94,11 @@ _worker: dict = {}
 
 
 def _init_worker(model: str | None, extractor: Extractor | None) -> None:
+    import gc
+
     from kg.nlp import model as models
+
+    gc.enable()  # the parent may have paused it (kg.pipeline)
 
     try:
         _worker["nlp"] = models.load(model)
@@ -143,3 +147,80 @@ def read_batches(batches: Iterable[list[Document]], *, model: str | None, jobs: 
         for _, future in pending:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ---- the end of a build: independent steps side by side ---------------------------------------------
+class Background:
+    """``fn(*args)`` in a thread (for work that releases the GIL) or a process; ``result()`` waits.
+
+    In a process, the function must be module-level; its return value or exception comes back
+    through a pipe. ``inline=True`` runs it at once in the caller (builds with --jobs 1).
+    """
+
+    def __init__(self, fn, *args, process: bool = False, inline: bool = False):
+        self._value = self._error = None
+        self._thread = self._proc = self._conn = None
+        if inline:
+            try:
+                self._value = fn(*args)
+            except BaseException as exc:  # noqa: BLE001 - re-raised by result()
+                self._error = exc
+        elif process:
+            context = multiprocessing.get_context(START_METHOD)
+            self._conn, child = context.Pipe(duplex=False)
+            self._proc = context.Process(target=_run_child, args=(child, fn, args), daemon=True)
+            self._proc.start()
+            child.close()
+        else:
+            import threading
+
+            self._thread = threading.Thread(target=self._run_thread, args=(fn, args), daemon=True)
+            self._thread.start()
+
+    def _run_thread(self, fn, args) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by result()
+            self._error = exc
+
+    def result(self):
+        if self._thread is not None:
+            self._thread.join()
+        elif self._proc is not None:
+            try:
+                ok, payload = self._conn.recv()
+            except EOFError:
+                ok, payload = False, RuntimeError(f"the worker process died (exit code {self._proc.exitcode})")
+            self._proc.join()
+            self._conn.close()
+            self._proc = None
+            if ok:
+                self._value = payload
+            else:
+                self._error = payload
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def cancel(self) -> None:
+        """Stop a process that is no longer wanted (the build failed)."""
+        if self._proc is not None and self._proc.is_alive():
+            self._proc.terminate()
+            self._proc.join()
+        if self._thread is not None:
+            self._thread.join()
+
+
+def _run_child(conn, fn, args) -> None:
+    import gc
+
+    gc.enable()  # the parent may have paused it (kg.pipeline)
+    try:
+        conn.send((True, fn(*args)))
+    except BaseException as exc:  # noqa: BLE001 - given back to the parent
+        try:
+            conn.send((False, exc))
+        except Exception:  # noqa: BLE001 - an exception that does not pickle
+            conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+    finally:
+        conn.close()

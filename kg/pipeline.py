@@ -10,10 +10,11 @@ Stages, and what each keeps in memory:
   load the model once (``kg.parallel``); a parsed spaCy document lives only as long as its
   batch, and what is kept is its Extraction (records, no spaCy objects);
 * resolve: all extractions at once, the entity table across documents (``kg.resolve``);
-* rdf + write: quads are generated lazily (``kg.rdf.quads``), sorted on disk and streamed into
+* rdf + write: quads are generated lazily (``kg.rdf.statements``), sorted on disk and streamed into
   every format (``kg.export``); no in-memory RDF graph is built;
 * store: builds of ``STORE_THRESHOLD`` documents or more (or any build given ``store``) are
-  also bulk-loaded into an on-disk Oxigraph store, which ``kg query`` opens;
+  also loaded into an on-disk Oxigraph store, which ``kg query`` opens; a rebuild replaces only
+  the named graphs that changed (``kg.export.write_store``);
 * html: the graph page (``kg.viz``).
 
 The outputs depend only on the inputs: the same bytes with any number of jobs, and the same
@@ -21,7 +22,9 @@ bytes from an incremental build as from a clean one.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import math
 import sys
 import time
@@ -48,7 +51,7 @@ class BuildSettings:
     out: Path = Path("exports")
     model: str | None = None
     jobs: int | None = None  # None: the cores available
-    cache: bool = True  # False: re-read every document (the cache is refreshed, not consulted)
+    cache: bool = True  # False: re-read every document (the cache is refreshed, not consulted), reload the store
     store: Path | None = None  # None: OUT/store/ when the build has STORE_THRESHOLD documents or more
     html: bool = True
     progress: bool = True
@@ -68,6 +71,7 @@ class BuildReport:
     jobs: int = 1  # processes that read documents (0: none was needed)
     store: Path | None = None
     quads: int = 0
+    store_graphs: int = 0  # named graphs (re)loaded into the store: all, or those that changed
 
     def summary(self) -> str:
         lines = [f"built {self.out} from {self.documents} document(s)"
@@ -77,7 +81,7 @@ class BuildReport:
                      + f", {self.cached} from the cache")
         lines.append("  " + ", ".join(f"{k}: {v}" for k, v in self.counts.items()) + f"; {self.quads} quads")
         lines.append("  files: " + ", ".join(p.name for p in self.files)
-                     + (f"; store: {self.store}" if self.store else ""))
+                     + (f"; store: {self.store} ({self.store_graphs} named graph(s) loaded)" if self.store else ""))
         if self.seconds:
             total = sum(self.seconds.values())
             lines.append("  time: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
@@ -85,6 +89,22 @@ class BuildReport:
         if self.warnings:
             lines.append(f"  warnings: {len(self.warnings)} (see above, and build.json)")
         return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """No cyclic garbage collection while millions of long-lived, acyclic records are made.
+
+    Each full collection walks every record alive; at 10,000 documents that is ~10 s of the
+    cache load, resolution and quad sorting. Worker and page processes turn it back on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Stages:
@@ -109,12 +129,13 @@ def build(settings: BuildSettings, warn: Warn = lambda msg: None,
     like the real extractor's, so give it its own output folder or ``cache=False``.
     """
     from kg.cache import ExtractionCache
-    from kg.export import json_bytes, remove_store, sort_quads, staging, write_exports, write_store
+    from kg.export import (check_store_target, json_bytes, remove_store, sort_quads, staging, write_exports,
+                           write_store)
     from kg.ingest import read_documents
     from kg.nlp.model import model_name
     from kg.ontology import ontology_path
-    from kg.parallel import available_cores
-    from kg.rdf import quads
+    from kg.parallel import Background, available_cores
+    from kg.rdf import statements
     from kg.resolve import resolve
 
     if settings.jobs is not None and settings.jobs < 1:
@@ -135,27 +156,34 @@ def build(settings: BuildSettings, warn: Warn = lambda msg: None,
     stages.done("read")
 
     model = model_name(settings.model)
+    later = contextlib.ExitStack()
+    store_dir = settings.store or (settings.out / STORE_DIR if len(docs) >= STORE_THRESHOLD else None)
+    if store_dir is not None:
+        check_store_target(store_dir)
     cache = ExtractionCache.for_build(settings.out, model, note)
     try:
         keys = {d.id: cache.key(d) for d in docs}
-        cached = cache.get_many({keys[d.id]: d for d in docs}) if settings.cache else {}
+        with _gc_paused():
+            cached = cache.get_many({keys[d.id]: d for d in docs}) if settings.cache else {}
         found = {d.id: cached[keys[d.id]] for d in docs if keys[d.id] in cached}
         stages.done("cache")
 
         todo = [d for d in docs if d.id not in found]
-        jobs = min(settings.jobs or available_cores(), len(todo))
+        jobs_allowed = settings.jobs or available_cores()
+        jobs = min(jobs_allowed, len(todo))
         failures = _extract(todo, found, keys, cache, settings, model, jobs, len(docs), warn, extractor)
         stages.done("extract")
 
         for d in docs:  # in document order, whichever process read what first
             if d.id in failures:
-                warnings.append(f"{d.path or d.id}: extraction failed ({failures[d.id]}); document skipped")
+                warnings.append(_failed(d, failures[d.id]))
         extractions = [found[d.id] for d in docs if d.id in found]
         for x in extractions:
             warnings.extend(x.warnings)
         if not extractions:
             raise BuildError("nothing could be built: every document failed (see the messages above)")
 
+        later.enter_context(_gc_paused())  # until the end of the build
         resolved = resolve(extractions)
         counts = {
             "documents": len(resolved.documents), "actors": len(resolved.actors), "roles": len(resolved.roles),
@@ -170,37 +198,49 @@ def build(settings: BuildSettings, warn: Warn = lambda msg: None,
             "counts": counts, "versions": _versions(model), "warnings": warnings,
         }
         extra = {"ontology.ttl": ontology_path().read_bytes(), "build.json": json_bytes(info)}
-        store_dir = settings.store or (settings.out / STORE_DIR if len(docs) >= STORE_THRESHOLD else None)
         n_extracted, n_cached = len(extractions), len(cached) if settings.cache else 0
+        store_graphs = 0
         del docs, found, cached, extractions  # from here on, only the resolved records are needed
         with staging(settings.out) as folder:
-            graph = sort_quads(quads(resolved), folder)
+            graph = sort_quads(statements(resolved), folder)
             del resolved
             stages.done("rdf")
-            files = write_exports(graph, settings.out, extra)
-            stages.done("write")
-            if store_dir is not None:
-                write_store(graph, store_dir)
-                stages.done("store")
-            default_store = settings.out / STORE_DIR
-            if store_dir is None or Path(store_dir).resolve() != default_store.resolve():
-                remove_store(default_store)  # an earlier build's: it would no longer match the files
-            if settings.html:
-                try:
-                    from kg.viz import ViewSettings, write_page_from_graph
-
-                    write_page_from_graph(iter(graph), settings.out / "graph.html", ViewSettings())
-                    files.append(settings.out / "graph.html")
-                except KgError as exc:
-                    note(f"graph.html not written: {exc}")
-                stages.done("html")
+            # With jobs, the page (a process) and the store (a thread: the bulk loader releases the
+            # GIL) are made while the files are written; "store" and "html" are then the extra waits.
+            side = jobs_allowed > 1
+            page = Background(_write_page, graph.nquads, settings.out / "graph.html", process=True) \
+                if side and settings.html else None
+            loading = Background(write_store, graph, store_dir, settings.cache) if side and store_dir else None
+            try:
+                files = write_exports(graph, settings.out, extra)
+                stages.done("write")
+                if store_dir is not None:
+                    store_graphs = loading.result() if loading is not None else \
+                        write_store(graph, store_dir, settings.cache)
+                    stages.done("store")
+                default_store = settings.out / STORE_DIR
+                if store_dir is None or Path(store_dir).resolve() != default_store.resolve():
+                    remove_store(default_store)  # an earlier build's: it would no longer match the files
+                if settings.html:
+                    problem = page.result() if page is not None else _write_page(graph.nquads,
+                                                                                  settings.out / "graph.html")
+                    if problem:
+                        note(f"graph.html not written: {problem}")
+                    else:
+                        files.append(settings.out / "graph.html")
+                    stages.done("html")
+            finally:
+                for job in (page, loading):
+                    if job is not None:
+                        job.cancel()
         cache.prune(keys.values())
         stages.done("write")
     finally:
         cache.close()
+        later.close()
     return BuildReport(settings.out, n_extracted, len(failures) + unread, counts, tuple(files),
                        tuple(warnings), stages.seconds, cached=n_cached, jobs=jobs, store=store_dir,
-                       quads=graph.n_quads)
+                       quads=graph.n_quads, store_graphs=store_graphs)
 
 
 def _extract(todo: list[Document], found: dict[str, Extraction], keys: dict[str, str], cache,
@@ -222,7 +262,7 @@ def _extract(todo: list[Document], found: dict[str, Extraction], keys: dict[str,
                 doc = by_id[o.doc_id]
                 if o.extraction is None:
                     failures[doc.id] = o.error or "unknown error"
-                    warn(f"{doc.path or doc.id}: extraction failed ({failures[doc.id]}); document skipped")
+                    warn(_failed(doc, failures[doc.id]))
                     continue
                 x = found[doc.id] = dataclasses.replace(o.extraction, document=doc)
                 fresh.append((keys[doc.id], x))
@@ -237,14 +277,36 @@ def _extract(todo: list[Document], found: dict[str, Extraction], keys: dict[str,
     return failures
 
 
+def _write_page(nquads: Path, target: Path) -> str | None:
+    """Write the graph page from the sorted quads; what went wrong, if the page could not be made."""
+    import pyoxigraph as ox
+
+    from kg.viz import ViewSettings, write_page_from_graph
+
+    try:
+        write_page_from_graph(iter(ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)), target, ViewSettings())
+    except KgError as exc:
+        return str(exc)
+    return None
+
+
+def _failed(doc: Document, error: str) -> str:
+    where = doc.path if doc.path and doc.path.endswith(f"{doc.id}.txt") else \
+        f"{doc.path} (document {doc.id!r})" if doc.path else doc.id
+    return f"{where}: extraction failed ({error}); document skipped"
+
+
 def _progress(total: int, done: int, settings: BuildSettings, todo: int):
     """A progress bar on stderr (rate and time left), only when stderr is a terminal."""
     if not settings.progress or todo < PROGRESS_MIN_DOCS or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=done, unit="doc", desc="reading", file=sys.stderr, dynamic_ncols=True,
-                smoothing=0.05)
+    class Bar(tqdm):
+        monitor_interval = 0  # no monitor thread: worker processes are forked after the bar is drawn
+
+    return Bar(total=total, initial=done, unit="doc", desc="reading", file=sys.stderr, dynamic_ncols=True,
+               smoothing=0.05)
 
 
 def _versions(name: str) -> dict[str, str]:

@@ -4,14 +4,16 @@ One named graph per document holds its Document node, its evidence spans and the
 read from it; the graph `kgd:graph/entities` holds the actors and places. The union of
 all graphs is the whole knowledge graph.
 
-``quads(res)`` is the one place records become RDF: it yields pyoxigraph quads, lazily, so a
-corpus-sized graph never has to sit in memory (``kg.export`` sorts and writes them).
-``to_dataset(res)`` builds an rdflib Dataset from the same quads, for callers that want rdflib.
-A quad may be yielded more than once (a span that is evidence for two facts); a dataset or a
-sorted export holds it once.
+``statements(res)`` is the one place records become RDF: it yields each quad lazily, as
+canonical N-Quads text, so a corpus-sized graph never has to sit in memory (``kg.export``
+sorts and writes the text without parsing it). ``quads(res)`` gives the same as pyoxigraph
+quads, and ``to_dataset(res)`` as an rdflib Dataset, for callers that want objects. A quad may
+be yielded more than once (a span that is evidence for two facts); a dataset or a sorted
+export holds it once.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pyoxigraph as ox
@@ -37,43 +39,64 @@ def span_iri(span: Span) -> URIRef:
     return KGD[f"span/{span.doc_id}/{span.begin}-{span.end}"]
 
 
+_ESCAPED = re.compile(r'[\x00-\x1f"\\\x7f]')  # what canonical N-Triples escapes inside a literal
+
+
 class _Terms:
-    """pyoxigraph terms, each IRI built (and checked) once."""
+    """Terms as canonical N-Triples text (what pyoxigraph prints), each IRI checked once."""
 
     def __init__(self) -> None:
-        self._iris: dict[str, ox.NamedNode] = {}
-        self.string = ox.NamedNode(str(XSD.string))
-        self.date = ox.NamedNode(str(XSD.date))
-        self.non_negative = ox.NamedNode(str(XSD.nonNegativeInteger))
-        self.true = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
-        self.false = ox.Literal("false", datatype=ox.NamedNode(str(XSD.boolean)))
+        self._iris: dict[str, str] = {}
+        self._date = f"^^<{XSD.date}>"
+        self._count = f"^^<{XSD.nonNegativeInteger}>"
+        self.true = f'"true"^^<{XSD.boolean}>'
+        self.false = f'"false"^^<{XSD.boolean}>'
 
-    def iri(self, value: str) -> ox.NamedNode:
-        node = self._iris.get(value)
-        if node is None:
-            node = self._iris[value] = ox.NamedNode(value)
-        return node
+    def iri(self, value: str) -> str:
+        term = self._iris.get(value)
+        if term is None:
+            term = self._iris[value] = str(ox.NamedNode(value))  # raises ValueError on a malformed IRI
+        return term
 
-    def data(self, local: str) -> ox.NamedNode:
+    def data(self, local: str) -> str:
         """A node of kg's data namespace (kgd:), from its local name ("actor/antony-blinken")."""
-        return self.iri(str(KGD) + local)
+        return self.iri(_KGD + local)
 
     @staticmethod
-    def text(value: str) -> ox.Literal:
-        return ox.Literal(value)
+    def text(value: str) -> str:
+        return f'"{value}"' if _ESCAPED.search(value) is None else str(ox.Literal(value))
 
-    def day(self, value) -> ox.Literal:
-        return ox.Literal(value.isoformat(), datatype=self.date)
+    def day(self, value) -> str:
+        return f'"{value.isoformat()}"{self._date}'
 
-    def count(self, value: int) -> ox.Literal:
-        return ox.Literal(str(value), datatype=self.non_negative)
+    def count(self, value: int) -> str:
+        return f'"{value}"{self._count}'
 
-    def boolean(self, value: bool) -> ox.Literal:
+    def boolean(self, value: bool) -> str:
         return self.true if value else self.false
 
 
-def quads(res: Resolved) -> Iterator[ox.Quad]:
-    """Every quad of the graph of ``res`` (named graphs only; the default graph stays empty)."""
+_KGD = str(KGD)
+
+
+def quads(res: Resolved, chunk: int = 10_000) -> Iterator[ox.Quad]:
+    """Every quad of the graph of ``res``, as pyoxigraph quads (named graphs only), lazily."""
+    lines: list[str] = []
+    for g, spo in statements(res):
+        lines.append(f"{spo} {g} .\n")
+        if len(lines) >= chunk:
+            yield from ox.parse("".join(lines), format=ox.RdfFormat.N_QUADS)
+            lines = []
+    if lines:
+        yield from ox.parse("".join(lines), format=ox.RdfFormat.N_QUADS)
+
+
+def statements(res: Resolved) -> Iterator[tuple[str, str]]:
+    """Every quad of the graph of ``res`` as N-Quads text: (graph, "subject predicate object").
+
+    The terms are canonical N-Triples (as pyoxigraph prints them), so the text can be sorted,
+    compared and written as it is. The one place records become RDF.
+    """
     t = _Terms()
     V = {name: t.iri(str(term)) for name, term in (
         ("type", RDF.type), ("label", RDFS.label), ("alt", SKOS.altLabel), ("identifier", DCTERMS.identifier),
@@ -87,36 +110,33 @@ def quads(res: Resolved) -> Iterator[ox.Quad]:
         ("party", KG.party), ("mediator", KG.mediator), ("Statement", KG.Statement), ("speaker", KG.speaker),
         ("text", KG.text), ("isQuote", KG.isQuote), ("about", KG.about))}
     entities = t.iri(str(ENTITIES_GRAPH))
-    graphs: dict[str, ox.NamedNode] = {}
-    docs: dict[str, ox.NamedNode] = {}
+    graphs: dict[str, str] = {}
+    docs: dict[str, str] = {}
 
     for doc in res.documents:
         g = graphs[doc.id] = t.data(f"graph/{doc.id}")
         d = docs[doc.id] = t.data(f"doc/{doc.id}")
-        yield ox.Quad(d, V["type"], V["Document"], g)
-        yield ox.Quad(d, V["identifier"], t.text(doc.id), g)
-        yield ox.Quad(d, V["label"], t.text(doc.title or doc.id), g)
+        yield g, f"{d} {V['type']} {V['Document']}"
+        yield g, f"{d} {V['identifier']} {t.text(doc.id)}"
+        yield g, f"{d} {V['label']} {t.text(doc.title or doc.id)}"
         if doc.title:
-            yield ox.Quad(d, V["title"], t.text(doc.title), g)
+            yield g, f"{d} {V['title']} {t.text(doc.title)}"
         if doc.published:
-            yield ox.Quad(d, V["dcdate"], t.day(doc.published), g)
+            yield g, f"{d} {V['dcdate']} {t.day(doc.published)}"
         if doc.source:
-            yield ox.Quad(d, V["source"], _source(t, doc.source), g)
+            yield g, f"{d} {V['source']} {_source(t, doc.source)}"
         # Always carried: the graph is then self-contained for checking every offset.
-        yield ox.Quad(d, V["isString"], t.text(doc.text), g)
+        yield g, f"{d} {V['isString']} {t.text(doc.text)}"
 
-    def evidence(node: ox.NamedNode, spans: tuple[Span, ...], out: list[ox.Quad]) -> list[ox.NamedNode]:
+    def evidence(node: str, spans: tuple[Span, ...], out: list[tuple[str, str]]) -> list[str]:
         """The span quads of ``node`` into ``out``; the graphs they are in, in order of first use."""
-        used: list[ox.NamedNode] = []
+        used: list[str] = []
         for s in spans:
             g = graphs[s.doc_id]
             si = t.data(f"span/{s.doc_id}/{s.begin}-{s.end}")
-            out.append(ox.Quad(node, V["evidence"], si, g))
-            out.append(ox.Quad(si, V["type"], V["TextSpan"], g))
-            out.append(ox.Quad(si, V["document"], docs[s.doc_id], g))
-            out.append(ox.Quad(si, V["begin"], t.count(s.begin), g))
-            out.append(ox.Quad(si, V["end"], t.count(s.end), g))
-            out.append(ox.Quad(si, V["anchor"], t.text(s.text), g))
+            out += ((g, f"{node} {V['evidence']} {si}"), (g, f"{si} {V['type']} {V['TextSpan']}"),
+                    (g, f"{si} {V['document']} {docs[s.doc_id]}"), (g, f"{si} {V['begin']} {t.count(s.begin)}"),
+                    (g, f"{si} {V['end']} {t.count(s.end)}"), (g, f"{si} {V['anchor']} {t.text(s.text)}"))
             if g not in used:
                 used.append(g)
         return used
@@ -125,26 +145,26 @@ def quads(res: Resolved) -> Iterator[ox.Quad]:
     for a in res.actors:
         node = t.data(a.id)
         labels[a.id] = a.label
-        yield ox.Quad(node, V["type"], t.iri(str(ACTOR_CLASSES[a.kind])), entities)
-        yield ox.Quad(node, V["label"], t.text(a.label), entities)
+        yield entities, f"{node} {V['type']} {t.iri(str(ACTOR_CLASSES[a.kind]))}"
+        yield entities, f"{node} {V['label']} {t.text(a.label)}"
         for n in a.names:
-            yield ox.Quad(node, V["alt"], t.text(n), entities)
+            yield entities, f"{node} {V['alt']} {t.text(n)}"
         for d in a.documents:
-            yield ox.Quad(node, V["mentionedIn"], docs[d], graphs[d])
+            yield graphs[d], f"{node} {V['mentionedIn']} {docs[d]}"
     for p in res.places:
         labels[p.id] = p.label
-        yield ox.Quad(t.data(p.id), V["type"], V["Place"], entities)
-        yield ox.Quad(t.data(p.id), V["label"], t.text(p.label), entities)
+        yield entities, f"{t.data(p.id)} {V['type']} {V['Place']}"
+        yield entities, f"{t.data(p.id)} {V['label']} {t.text(p.label)}"
 
-    def described(node: ox.NamedNode, spans: tuple[Span, ...], facts: list[tuple], date=None) -> list[ox.Quad]:
+    def described(node: str, spans: tuple[Span, ...], facts: list[tuple[str, str]], date=None):
         """The facts about ``node`` (and its date) in every graph that holds evidence for it."""
-        out: list[ox.Quad] = []
+        out: list[tuple[str, str]] = []
         if date is not None:
             if date.value:
                 facts.append((V["date"], t.day(date.value)))
             facts.append((V["dateText"], t.text(date.text)))
         for g in evidence(node, spans, out):
-            out.extend(ox.Quad(node, p, o, g) for p, o in facts)
+            out.extend((g, f"{node} {p} {o}") for p, o in facts)
         return out
 
     for r in res.roles:
@@ -184,7 +204,7 @@ def quads(res: Resolved) -> Iterator[ox.Quad]:
         yield from described(t.data(s.id), s.evidence, facts, s.date)
 
 
-def _source(t: _Terms, value: str):
+def _source(t: _Terms, value: str) -> str:
     """A document's source: an IRI when it is a well-formed URL, else its text."""
     if _is_url(value):
         try:
