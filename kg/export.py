@@ -234,7 +234,19 @@ def _serialize(source: str, quads: bool, target: str, name: str) -> None:
     fmt = next(f for f in FORMATS if f.file == name)
     prefixes = None if fmt.rdf_format == ox.RdfFormat.N_TRIPLES else {k: str(v) for k, v in PREFIXES.items()}
     source_format = ox.RdfFormat.N_QUADS if quads else ox.RdfFormat.N_TRIPLES
-    ox.serialize(ox.parse(path=source, format=source_format), target, fmt.rdf_format, prefixes=prefixes)
+    if fmt.rdf_format != ox.RdfFormat.JSON_LD:
+        ox.serialize(ox.parse(path=source, format=source_format), target, fmt.rdf_format, prefixes=prefixes)
+        return
+    # pyoxigraph writes expanded JSON-LD (a list of node objects); it becomes the "@graph" of a
+    # document whose "@context" declares kg's prefixes, streamed so memory stays flat.
+    expanded = target + ".expanded"
+    ox.serialize(ox.parse(path=source, format=source_format), expanded, fmt.rdf_format)
+    context = json.dumps({"@context": dict(sorted(prefixes.items()))}, ensure_ascii=False)[:-1]
+    with open(expanded, "rb") as src, open(target, "wb") as dst:
+        dst.write(context.encode("utf-8") + b', "@graph": ')
+        shutil.copyfileobj(src, dst, 1 << 20)
+        dst.write(b"}\n")
+    os.remove(expanded)
 
 
 def publish(staged: dict[str, Path], out: Path) -> list[Path]:
