@@ -139,6 +139,9 @@ def resolve(extractions: list[Extraction]) -> Resolved:
 
     # meetings: merged across documents when the same people meet on the same day
     clusters: list[dict] = []
+    # only meetings of the same kind group and the same participants can merge (neither changes on
+    # merge): indexing by them keeps resolution linear in the corpus
+    meeting_blocks: dict[tuple, list[dict]] = {}
     local_meeting: dict[tuple[str, int], dict] = {}
     for x in extractions:
         d = x.document.id
@@ -149,9 +152,11 @@ def resolve(extractions: list[Extraction]) -> Resolved:
             rec = {"kind": m.kind, "participants": set(parts), "status": m.status, "mode": m.mode,
                    "location": aid(d, m.location), "date": m.date, "evidence": list(m.evidence),
                    "first": (d, i), "published": published[d]}
-            target = next((c for c in clusters if _same_meeting(c, rec)), None)
+            block = meeting_blocks.setdefault((_group(m.kind), frozenset(parts)), [])
+            target = next((c for c in block if _same_meeting(c, rec)), None)
             if target is None:
                 clusters.append(rec)
+                block.append(rec)
                 target = rec
             else:
                 _merge_meeting(target, rec)
@@ -168,18 +173,24 @@ def resolve(extractions: list[Extraction]) -> Resolved:
 
     # ceasefires: merged across documents when parties overlap and the reports are close in time
     truces: list[dict] = []
+    # only truces that share a party can merge: the truces of each party, in order of creation
+    truce_blocks: dict[str, dict[int, dict]] = {}
     local_truce: dict[tuple[str, int], dict] = {}
     for x in extractions:
         d = x.document.id
         for i, c in enumerate(x.ceasefires):
             rec = {"parties": set(aids(d, c.parties)), "mediators": set(aids(d, c.mediators)), "status": c.status,
                    "date": c.date, "evidence": list(c.evidence), "first": (d, i), "published": published[d]}
-            target = next((t for t in truces if _same_truce(t, rec)), None)
+            candidates = sorted({n: t for p in rec["parties"] for n, t in truce_blocks.get(p, {}).items()}.items())
+            target = next((t for _, t in candidates if _same_truce(t, rec)), None)
             if target is None:
-                truces.append(rec)
                 target = rec
+                rec["n"] = len(truces)
+                truces.append(rec)
             else:
                 _merge_truce(target, rec)
+            for p in target["parties"]:  # a merge can add parties
+                truce_blocks.setdefault(p, {})[target["n"]] = target
             local_truce[(d, i)] = target
     g_truces = []
     truce_ids = {}
