@@ -23,6 +23,7 @@ from rdflib.query import Result
 
 from kg import query as q
 from kg.cli import main
+from query_support import answers
 from kg.errors import EndpointError, GraphNotFound, QueryError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,20 +42,6 @@ def rows(build: Path, name: str, *params: str, **kwargs) -> list[dict[str, str]]
     """A SELECT query's rows as {variable: value} (unbound variables left out), in order."""
     text = q.run_file(QUERIES / name, graph_dir=build, params=params, fmt="json", **kwargs)
     return [{k: v["value"] for k, v in b.items()} for b in json.loads(text)["results"]["bindings"]]
-
-
-def answers(build: Path | None, name: str, params=(), **kwargs):
-    """Comparable answers: sorted rows (SELECT), a bool (ASK), or a set of triples (CONSTRUCT)."""
-    query = q.read_query(QUERIES / name)
-    if query.form in ("CONSTRUCT", "DESCRIBE"):
-        text = q.run_file(QUERIES / name, graph_dir=build, params=params, fmt="table", **kwargs)
-        return {str(t) for t in ox.parse(text, format=ox.RdfFormat.TURTLE)}
-    text = q.run_file(QUERIES / name, graph_dir=build, params=params, fmt="json", **kwargs)
-    result = ox.parse_query_results(text, format=ox.QueryResultsFormat.JSON)
-    if isinstance(result, ox.QueryBoolean):
-        return bool(result)
-    names = [v.value for v in result.variables]
-    return names, sorted(tuple(str(s[n]) if s[n] is not None else "" for n in names) for s in result)
 
 
 def one(found: list[dict[str, str]], **want) -> dict[str, str]:

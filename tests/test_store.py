@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from kg import query as q
 from kg import store
 from kg.cli import main
+from query_support import answers
 from kg.errors import EndpointError, GraphNotFound, QueryError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,20 +110,6 @@ def seed_store(seed_build, tmp_path_factory):
     assert result.exit_code == 0, result.output
     yield running
     running.stop()
-
-
-def answers(build, name, params=(), **kwargs):
-    """Comparable answers: sorted rows (SELECT), a bool (ASK), or a set of triples (CONSTRUCT)."""
-    query = q.read_query(QUERIES / name)
-    if query.form in ("CONSTRUCT", "DESCRIBE"):
-        text = q.run_file(QUERIES / name, graph_dir=build, params=params, **kwargs)
-        return {str(t) for t in ox.parse(text, format=ox.RdfFormat.TURTLE)}
-    text = q.run_file(QUERIES / name, graph_dir=build, params=params, fmt="json", **kwargs)
-    result = ox.parse_query_results(text, format=ox.QueryResultsFormat.JSON)
-    if isinstance(result, ox.QueryBoolean):
-        return bool(result)
-    names = [v.value for v in result.variables]
-    return names, sorted(tuple(str(s[n]) if s[n] is not None else "" for n in names) for s in result)
 
 
 # --- end to end: kg load, then every query through --endpoint ---------------------------------------
