@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span as SpacySpan, Token
 from kg import dates
 from kg.clean import in_noise, noise_regions
 from kg.mentions import DocMentions, find_mentions
-from kg.models import (CEASEFIRE_STATUSES, Actor, Ceasefire, DateRef, Document, Extraction, Meeting, Place, Role,
+from kg.models import (CEASEFIRE_STATUSES, meeting_group, status_rank, unique, Actor, Ceasefire, DateRef, Document, Extraction, Meeting, Place, Role,
                        Span, Statement)
 from kg.nlp.lexicon import Lexicon, cue_pattern, lexicon
 
@@ -157,7 +157,7 @@ class _Reader:
             span = self.span(sent)
             date = self.date_of(token, future=False)
             subj = _subject(token)
-            speakers = _unique([speaker, *(self.dm.actors_at(subj) if subj is not None else [])])
+            speakers = unique([speaker, *(self.dm.actors_at(subj) if subj is not None else [])])
             for who in speakers:  # a joint statement is each signatory's statement
                 self.used_actors.add(who)
                 self.statements.append((Statement(who, text, is_quote, (), date, (span,)), content[1]))
@@ -375,7 +375,7 @@ class _Reader:
             return
         if lemma == "visit" and not location and not partners:
             return
-        participants = _unique(participants + partners)
+        participants = unique(participants + partners)
         if not participants:
             return
         if _negated(verb) or _hypothetical(verb):
@@ -478,7 +478,7 @@ class _Reader:
                     location = location or next((a for a in found if a.startswith("country:")), None)
                 else:
                     participants = found + participants
-        participants = _unique(participants)
+        participants = unique(participants)
         if not participants or _negated(noun) or _hypothetical(noun):
             return
         if location is None:
@@ -565,8 +565,8 @@ class _Reader:
 
     def _find_meeting(self, kind, participants, location, sent) -> _Event | None:
         """The meeting a definite mention ("the call", "his visit") refers back to."""
-        group = _kind_group(kind)
-        for same in (lambda ev: ev.kind == kind, lambda ev: _kind_group(ev.kind) == group):
+        group = meeting_group(kind)
+        for same in (lambda ev: ev.kind == kind, lambda ev: meeting_group(ev.kind) == group):
             for ev in reversed(self.meetings):
                 if same(ev) and (not participants or set(participants) & set(ev.participants)):
                     return ev
@@ -695,12 +695,12 @@ class _Reader:
             parties += self._attack_targets(verb)
         if not parties:
             parties = self._conflict_parties(sent)
-        mediators = [m for m in _unique(mediators) if m not in parties]
+        mediators = [m for m in unique(mediators) if m not in parties]
         if _hypothetical(np_head) and status in {"agreed", "in force"}:
             status = "proposed"  # "If Israel agrees to a ceasefire ...": the sides are named, nothing is agreed
         # the day is read in the direction of the verb's tense ("discussed ... on Thursday" looks back)
         date = self.date_of(verb, self._meeting_status(verb) == "planned") if verb is not None else None
-        truce = _Truce(_unique(parties), mediators, status, _rank(status), date, [span], [noun.idx], sent.start)
+        truce = _Truce(unique(parties), mediators, status, status_rank(status), date, [span], [noun.idx], sent.start)
         self._add_truce(truce)
 
     def _truce_status(self, noun: Token, np_head: Token) -> tuple[str | None, list[str]]:
@@ -857,7 +857,7 @@ class _Reader:
                         sides = [a for p in c.children if p.dep_ == "pobj" for a in self.dm.actors_at(p)]
                         self.loose_parties += [(sent.start, a) for a in sides]
         if names:
-            for a in _unique(names):
+            for a in unique(names):
                 self.loose_mediators.append((sent.start, a, span))
 
     def _named_parties(self, parties: list[str]) -> set[str]:
@@ -869,8 +869,8 @@ class _Reader:
             mine, theirs = self._named_parties(truce.parties), self._named_parties(other.parties)
             distinct = len(mine) >= 2 and len(theirs) >= 2 and not mine & theirs
             if not distinct and (len(mine) < 2 or len(theirs) < 2 or mine & theirs):
-                other.parties = _unique(other.parties + truce.parties)
-                other.mediators = _unique(other.mediators + truce.mediators)
+                other.parties = unique(other.parties + truce.parties)
+                other.mediators = unique(other.mediators + truce.mediators)
                 if truce.status_rank > other.status_rank:
                     other.status, other.status_rank = truce.status, truce.status_rank
                 other.date = other.date or truce.date
@@ -898,7 +898,7 @@ class _Reader:
         for sent_start, actors in sides.items():
             same = [t for t in self.truces if t.sent_start == sent_start and not t.parties]
             if same:
-                same[0].parties.extend(a for a in _unique(actors) if a not in same[0].mediators)
+                same[0].parties.extend(a for a in unique(actors) if a not in same[0].mediators)
         for truce in self.truces:
             truce.mediators = [m for m in truce.mediators if m not in truce.parties]
             self.used_actors.update(truce.parties + truce.mediators)
@@ -959,18 +959,6 @@ class _Reader:
 
 
 # ---- small functions ------------------------------------------------------------------------------
-def _unique(items):
-    out = []
-    for x in items:
-        if x and x not in out:
-            out.append(x)
-    return out
-
-
-def _rank(status: str | None) -> int:
-    return CEASEFIRE_STATUSES.index(status) if status in CEASEFIRE_STATUSES else -1
-
-
 def _status_words(lex: Lexicon) -> set[str]:
     return {w for ws in lex.ceasefires["status_cues"].values() for w in ws if " " not in w}
 
@@ -1080,18 +1068,14 @@ def _meeting_kind(mt: dict, noun: Token) -> str | None:
     return nouns.get(noun.lower_) or nouns.get(noun.lemma_.lower())
 
 
-def _kind_group(kind: str) -> str:
-    return {"visit": "travel", "trip": "travel", "mission": "travel"}.get(kind, "talk")
-
-
 def _same_meeting(a: _Event, b: _Event) -> bool:
-    if _kind_group(a.kind) != _kind_group(b.kind):
+    if meeting_group(a.kind) != meeting_group(b.kind):
         return False
     if set(a.participants) != set(b.participants) and not (
             len(set(a.participants) & set(b.participants)) >= 2):
         if not (set(b.participants) <= set(a.participants) or set(a.participants) <= set(b.participants)):
             return False
-        if _kind_group(a.kind) == "talk":
+        if meeting_group(a.kind) == "talk":
             return False
     if a.location and b.location and a.location != b.location:
         return False
@@ -1110,7 +1094,7 @@ def _absorb(ev: _Event, mode=None, location=None, evidence=None, trigger=None, d
     ev.date = ev.date if ev.date and ev.date.value else (date or ev.date)
     ev.status = ev.status or status
     if participants:
-        ev.participants = _unique(ev.participants + list(participants))
+        ev.participants = unique(ev.participants + list(participants))
     if evidence is not None and evidence not in ev.evidence:
         ev.evidence.append(evidence)
     if trigger is not None:

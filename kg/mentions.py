@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
+from kg.models import unique
 from kg.nlp.lexicon import KnownActor, Lexicon, norm
 
 ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
@@ -537,7 +538,7 @@ def _common_noun_actors(dm: DocMentions) -> None:
             continue
         if token.dep_ == "appos" and dm.by_token.get(token.head.i) is not None and dm.by_token[token.head.i].kind == "Person":
             continue  # "Wang Jun, a spokesman for ...": a role of the named person, read in _roles
-        states = _unique_keys(m.key for m in all_mods if m.kind == "Country")
+        states = unique(m.key for m in all_mods if m.kind == "Country")
         if is_group and len(states) >= 2 and all(m.kind == "Country" for m in mods):
             # "U.S. and Russian negotiators": the states themselves, as event coders code them
             for i, key in enumerate(states):
@@ -571,14 +572,6 @@ def _norp(tokens: list[Token]) -> bool:
     """A national, regional or proper-name modifier ("Moslem forces", "Phillippines military")."""
     return any(t.ent_type_ in {"NORP", "GPE", "LOC"} or (t.pos_ == "PROPN" and t.dep_ == "compound" and t.text[:1].isupper())
                or (t.pos_ == "ADJ" and t.is_title and not t.is_sent_start) for t in tokens)
-
-
-def _unique_keys(keys) -> list[str]:
-    out: list[str] = []
-    for k in keys:
-        if k not in out:
-            out.append(k)
-    return out
 
 
 def _left_span_tokens(token: Token, left: list[Token]) -> list[Token]:

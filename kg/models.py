@@ -12,6 +12,26 @@ MEETING_STATUSES = ("planned", "occurred", "cancelled")
 MEETING_MODES = ("in person", "phone", "video")
 # Ordered: a later status supersedes an earlier one when mentions of one ceasefire disagree.
 CEASEFIRE_STATUSES = ("proposed", "under negotiation", "agreed", "in force", "violated", "collapsed")
+TRAVEL_KINDS = ("visit", "trip", "mission")
+
+
+def status_rank(status: str | None) -> int:
+    """A ceasefire status's place in CEASEFIRE_STATUSES (-1 when unknown): the later one wins."""
+    return CEASEFIRE_STATUSES.index(status) if status in CEASEFIRE_STATUSES else -1
+
+
+def meeting_group(kind: str) -> str:
+    """Kinds of meeting that can be one event: travel (visit, trip, mission) or talk (the rest)."""
+    return "travel" if kind in TRAVEL_KINDS else "talk"
+
+
+def unique(items) -> list:
+    """The items without repeats or empties, in their first order."""
+    out = []
+    for x in items:
+        if x and x not in out:
+            out.append(x)
+    return out
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from kg.models import CEASEFIRE_STATUSES, Actor, DateRef, Document, Extraction, Span
+from kg.models import meeting_group, status_rank, Actor, DateRef, Document, Extraction, Span
 
 # Two reports of one ceasefire or meeting are at most this far apart (publication dates).
 CEASEFIRE_WINDOW_DAYS = 30
@@ -152,7 +152,7 @@ def resolve(extractions: list[Extraction]) -> Resolved:
             rec = {"kind": m.kind, "participants": set(parts), "status": m.status, "mode": m.mode,
                    "location": aid(d, m.location), "date": m.date, "evidence": list(m.evidence),
                    "first": (d, i), "published": published[d]}
-            block = meeting_blocks.setdefault((_group(m.kind), frozenset(parts)), [])
+            block = meeting_blocks.setdefault((meeting_group(m.kind), frozenset(parts)), [])
             target = next((c for c in block if _same_meeting(c, rec)), None)
             if target is None:
                 clusters.append(rec)
@@ -164,7 +164,7 @@ def resolve(extractions: list[Extraction]) -> Resolved:
     meeting_ids = {}
     g_meetings = []
     for c in clusters:
-        key = ("meeting", _group(c["kind"]), *sorted(c["participants"]),
+        key = ("meeting", meeting_group(c["kind"]), *sorted(c["participants"]),
                c["date"].value.isoformat() if c["date"] and c["date"].value else "doc:%s:%d" % c["first"])
         mid = "meeting/" + digest(*key)
         meeting_ids[id(c)] = mid
@@ -283,10 +283,6 @@ def _resolve_actors(extractions: list[Extraction]):
 
 
 # ---- events ---------------------------------------------------------------------------------------
-def _group(kind: str) -> str:
-    return {"visit": "travel", "trip": "travel", "mission": "travel"}.get(kind, "talk")
-
-
 def _title_key(title: str) -> str:
     return re.sub(r"\s+", " ", title.lower()).strip()
 
@@ -298,7 +294,7 @@ def _close(a: dt.date | None, b: dt.date | None, days: int) -> bool:
 def _same_meeting(c: dict, rec: dict) -> bool:
     if c["first"][0] == rec["first"][0]:
         return False  # one document's meetings were already merged by the extractor
-    if _group(c["kind"]) != _group(rec["kind"]) or c["participants"] != rec["participants"]:
+    if meeting_group(c["kind"]) != meeting_group(rec["kind"]) or c["participants"] != rec["participants"]:
         return False
     if c["status"] and rec["status"] and c["status"] != rec["status"]:
         return False
@@ -335,8 +331,7 @@ def _same_truce(t: dict, rec: dict) -> bool:
 def _merge_truce(t: dict, rec: dict) -> None:
     t["parties"] |= rec["parties"]
     t["mediators"] |= rec["mediators"]
-    rank = lambda s: CEASEFIRE_STATUSES.index(s) if s in CEASEFIRE_STATUSES else -1  # noqa: E731
-    if rank(rec["status"]) > rank(t["status"]):
+    if status_rank(rec["status"]) > status_rank(t["status"]):
         t["status"] = rec["status"]
     if not (t["date"] and t["date"].value):
         t["date"] = rec["date"] or t["date"]
