@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span as SpacySpan, Token
 from kg import dates
 from kg.clean import in_noise, noise_regions
 from kg.mentions import DocMentions, find_mentions
-from kg.models import (CEASEFIRE_STATUSES, meeting_group, status_rank, unique, Actor, Ceasefire, DateRef, Document, Extraction, Meeting, Place, Role,
+from kg.models import (meeting_group, status_rank, unique, Actor, Ceasefire, DateRef, Document, Extraction, Meeting, Place, Role,
                        Span, Statement)
 from kg.nlp.lexicon import Lexicon, cue_pattern, lexicon
 
@@ -57,6 +57,7 @@ class _Truce:
     evidence: list[Span]
     triggers: list[int]
     sent_start: int
+    breakers: list[str] = field(default_factory=list)  # agents of "broken by X"
 
 
 class _Reader:
@@ -618,6 +619,7 @@ class _Reader:
 
     def _ceasefire(self, sent: SpacySpan, noun: Token, np_head: Token, span: Span) -> None:
         status, chain = self._truce_status(noun, np_head)
+        breakers: list[str] = []
         if _negated(np_head) and status not in {"proposed", "under negotiation", "collapsed"}:
             return  # "No ceasefire has been agreed": there is none to record
 
@@ -680,18 +682,14 @@ class _Reader:
                         parties += self.dm.actors_at(s2)
             # the pursuit of a truce by someone not bound by it: a mediator
             mediators += self._pursuers(verb)
-            # "the ceasefire was enforced, broken by Egypt": a break by a non-party reads as a
-            # mistranslated "brokered" (machine translation); a party breaking it is a violation
+            # "broken by X": a violation by X, decided once the document's mediators are known
             for v in [verb, *verb.conjuncts, *[c for c in verb.children if c.dep_ in {"advcl", "conj", "acl"}]]:
                 if v.lemma_.lower() == "break":
                     by = [a for ag in v.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
                           for a in self.dm.actors_at(p)]
-                    for a in by:
-                        if a not in parties:
-                            mediators.append(a)
-                            self.warnings.append(f"{self.document.id}: read {v.text!r} by {a} as brokered (not a party)")
-                        elif status is None or CEASEFIRE_STATUSES.index(status) < CEASEFIRE_STATUSES.index("violated"):
-                            status = "violated"
+                    breakers += by
+                    if by and v.i == verb.i and status == "violated":
+                        status = None  # the breaker decides it (see _settle_breaks)
         if status == "violated" and verb is not None:
             parties += self._attack_targets(verb)
         if not parties:
@@ -701,7 +699,8 @@ class _Reader:
             status = "proposed"  # "If Israel agrees to a ceasefire ...": the sides are named, nothing is agreed
         # the day is read in the direction of the verb's tense ("discussed ... on Thursday" looks back)
         date = self.date_of(verb, self._meeting_status(verb) == "planned") if verb is not None else None
-        truce = _Truce(unique(parties), mediators, status, status_rank(status), date, [span], [noun.idx], sent.start)
+        truce = _Truce(unique(parties), mediators, status, status_rank(status), date, [span], [noun.idx], sent.start,
+                       unique(breakers))
         self._add_truce(truce)
 
     def _truce_status(self, noun: Token, np_head: Token) -> tuple[str | None, list[str]]:
@@ -878,8 +877,23 @@ class _Reader:
                 if truce.evidence[0] not in other.evidence:
                     other.evidence.append(truce.evidence[0])
                 other.triggers += truce.triggers
+                other.breakers = unique(other.breakers + truce.breakers)
                 return
         self.truces.append(truce)
+
+    def _settle_breaks(self, truce: _Truce) -> None:
+        """'The truce was broken by X': X violated it and is bound by it. Unless the document
+        names X as a mediator of this very truce: a mediator does not break its own truce, and
+        machine translation renders "brokered by" as "broken by"; that reading is reported."""
+        for actor in truce.breakers:
+            if actor in truce.mediators:
+                self.warnings.append(f"{self.document.id}: {actor} mediates this ceasefire; 'broken by' it "
+                                     "is read as 'brokered by', not as a violation")
+                continue
+            if actor not in truce.parties:
+                truce.parties.append(actor)
+            if truce.status_rank < status_rank("violated"):
+                truce.status, truce.status_rank = "violated", status_rank("violated")
 
     # ---- assembly -----------------------------------------------------------------------------
     def assemble(self) -> Extraction:
@@ -901,6 +915,7 @@ class _Reader:
             if same:
                 same[0].parties.extend(a for a in unique(actors) if a not in same[0].mediators)
         for truce in self.truces:
+            self._settle_breaks(truce)
             truce.mediators = [m for m in truce.mediators if m not in truce.parties]
             self.used_actors.update(truce.parties + truce.mediators)
         for ev in self.meetings:
