@@ -61,19 +61,23 @@ def _kind(path: Path) -> str:
     return "html" if suffix in HTML_SUFFIXES else "corpus" if suffix in CORPUS_SUFFIXES else "text"
 
 
-def read_documents(paths, warn: Warn) -> Iterator[Document]:
-    """Yield every readable document of ``paths``; report each unreadable one and go on."""
+def read_documents(paths, warn: Warn, skipped: Warn | None = None) -> Iterator[Document]:
+    """Yield every readable document of ``paths``; report each unreadable one and go on.
+
+    ``skipped`` hears of every document (or corpus line) left out, ``warn`` of everything else;
+    without ``skipped``, both go to ``warn``."""
+    skip = skipped or warn
     seen: dict[str, int] = {}
     manifests: dict[Path, dict[str, dict[str, str]]] = {}
     for source in find_sources(paths, warn):
         if source.kind == "corpus":
-            docs = _read_corpus(source.path, warn)
+            docs = _read_corpus(source.path, warn, skip)
         else:
             meta = _manifest_for(source.path, manifests, warn).get(source.path.name, {})
             try:
                 docs = iter([_read_file(source, meta, warn)])
             except InputError as exc:
-                warn(str(exc))
+                skip(str(exc))
                 continue
         for doc in docs:
             if doc.id in seen:
@@ -203,11 +207,11 @@ def _html_title(raw: bytes, source: Source) -> str | None:
     return html.unescape(match.group(1).decode("utf-8", "replace")).strip() or None
 
 
-def _read_corpus(path: Path, warn: Warn) -> Iterator[Document]:
+def _read_corpus(path: Path, warn: Warn, skip: Warn) -> Iterator[Document]:
     try:
         fh = path.open("rb")
     except OSError as exc:
-        warn(f"{path}: cannot read ({exc.strerror or exc})")
+        skip(f"{path}: cannot read ({exc.strerror or exc})")
         return
     with fh:
         any_line = False
@@ -219,19 +223,19 @@ def _read_corpus(path: Path, warn: Warn) -> Iterator[Document]:
             try:
                 record = json.loads(line.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                warn(f"{where}: not a JSON record ({exc}); line skipped")
+                skip(f"{where}: not a JSON record ({exc}); line skipped")
                 continue
             if not isinstance(record, dict):
-                warn(f"{where}: a record must be a JSON object with 'id' and 'text' or 'html'; line skipped")
+                skip(f"{where}: a record must be a JSON object with 'id' and 'text' or 'html'; line skipped")
                 continue
-            doc = _record_document(record, path, lineno, where, warn)
+            doc = _record_document(record, path, lineno, where, warn, skip)
             if doc is not None:
                 yield doc
         if not any_line:
             warn(f"{path}: empty corpus; nothing to read")
 
 
-def _record_document(record: dict, path: Path, lineno: int, where: str, warn: Warn) -> Document | None:
+def _record_document(record: dict, path: Path, lineno: int, where: str, warn: Warn, skip: Warn) -> Document | None:
     rid = str(record.get("id") or f"{path.stem}-{lineno}")
     text, html = record.get("text"), record.get("html")
     if isinstance(text, str) and text.strip():
@@ -239,13 +243,13 @@ def _record_document(record: dict, path: Path, lineno: int, where: str, warn: Wa
     elif isinstance(html, str) and html.strip():
         body = html_to_text(html, where)
     else:
-        warn(f"{where}: record {rid!r} has no 'text' or 'html'; skipped")
+        skip(f"{where}: record {rid!r} has no 'text' or 'html'; skipped")
         return None
     if not body.strip():
-        warn(f"{where}: record {rid!r} is empty; skipped")
+        skip(f"{where}: record {rid!r} is empty; skipped")
         return None
     if len(body.encode("utf-8")) > MAX_DOCUMENT_BYTES:
-        warn(f"{where}: record {rid!r} is larger than {MAX_DOCUMENT_BYTES / 1e6:.0f} MB; skipped (split it)")
+        skip(f"{where}: record {rid!r} is larger than {MAX_DOCUMENT_BYTES / 1e6:.0f} MB; skipped (split it)")
         return None
     return Document(
         id=_doc_id(rid), text=body, title=_str(record.get("title")),

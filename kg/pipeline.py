@@ -147,9 +147,9 @@ def build(settings: BuildSettings, warn: Warn = lambda msg: None,
         warn(msg)
 
     stages = _Stages()
-    docs = list(read_documents(settings.inputs, note))
-    unread = sum(1 for w in warnings if "skipped" in w or "cannot read" in w or "empty" in w or "binary" in w
-                 or "larger than" in w)
+    left_out: list[str] = []
+    docs = list(read_documents(settings.inputs, note, skipped=lambda msg: (left_out.append(msg), note(msg))))
+    unread = len(left_out)
     if not docs:
         raise BuildError("nothing could be built: no readable document in "
                          + ", ".join(str(p) for p in settings.inputs) + (" (see the messages above)" if warnings else ""))
