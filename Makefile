@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv browser bench clean
+.PHONY: demo test lint venv browser bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,6 +26,11 @@ demo: venv
 
 test: venv browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Style and types of kg/ (settings in pyproject.toml).
+lint: venv
+	$(BIN)/ruff check kg
+	$(BIN)/mypy
 
 bench: venv
 	$(BIN)/python bench/run.py

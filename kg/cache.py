@@ -142,7 +142,7 @@ class ExtractionCache:
 
     def put_many(self, items: Iterable[tuple[str, Extraction]]) -> None:
         """Store successful extractions (the Document is left out: the key stands for it)."""
-        rows = [(key, x.document.id, pickle.dumps(dataclasses.replace(x, document=None),
+        rows = [(key, x.document.id, pickle.dumps(dataclasses.replace(x, document=None),  # type: ignore[arg-type]
                                                   protocol=pickle.HIGHEST_PROTOCOL)) for key, x in items]
         if rows:
             self.db.executemany("INSERT OR REPLACE INTO extraction (key, doc_id, data) VALUES (?, ?, ?)", rows)

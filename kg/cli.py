@@ -72,7 +72,8 @@ def build(paths, out, model, jobs, no_cache, store, no_html, quiet) -> None:
       kg build seeds
       kg build articles/ more.jsonl --out my-graph --jobs 2
     """
-    from kg.pipeline import BuildSettings, build as run_build
+    from kg.pipeline import BuildSettings
+    from kg.pipeline import build as run_build
 
     settings = BuildSettings(
         inputs=tuple(paths), out=out, model=model or os.environ.get("KG_SPACY_MODEL"),

@@ -19,7 +19,9 @@ _RELATIVE = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}
 _STRIP = re.compile(r"^(on|by|from|since|until|till|in|at|during|early|late|later|earlier|this|last|next)\s+", re.I)
 # A day-precision absolute date: a month name with a day number, or an ISO date.
 _MONTHS = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_ABSOLUTE = re.compile(rf"(\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTHS}(\s+\d{{4}})?\b)|(\b{_MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?\b(,?\s+\d{{4}})?)|(\b\d{{4}}-\d{{2}}-\d{{2}}\b)", re.I)
+_ABSOLUTE = re.compile(rf"(\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTHS}(\s+\d{{4}})?\b)"
+                       rf"|(\b{_MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?\b(,?\s+\d{{4}})?)"
+                       r"|(\b\d{4}-\d{2}-\d{2}\b)", re.I)
 
 
 _DURATION = re.compile(r"^(a|an|the|\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|"
@@ -64,6 +66,8 @@ def _absolute(wording: str, published: dt.date | None, future: bool) -> dt.date 
     from dateutil import parser
 
     match = _ABSOLUTE.search(wording)
+    if match is None:
+        return None
     has_year = bool(re.search(r"\b\d{4}\b", match.group(0)))
     if not has_year and published is None:
         return None  # "May 20" with no publication year: the year would be a guess

@@ -35,8 +35,8 @@ from kg.vocab import PREFIXES
 
 RUN_SIZE = 250_000  # lines sorted in memory at once (about 60 MB of N-Quads text)
 STORE_SLICE = 300_000  # quads per bulk load into the store (~0.5 GB of loader memory)
-GRAPH_FILE = "graph.nq"
-STORE_MANIFEST = "kg-graphs.json"  # in a store kg wrote: the SHA-256 of each named graph's quads  # the sorted quads, in the staging folder (not published)
+GRAPH_FILE = "graph.nq"  # the sorted quads, in the staging folder (not published)
+STORE_MANIFEST = "kg-graphs.json"  # in a store kg wrote: the SHA-256 of each named graph's quads
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class _ExternalSort:
             return
         if self.buffer:
             self._spill()
-        files = [open(p, encoding="utf-8", newline="\n") for p in self.runs]
+        files = [open(p, encoding="utf-8", newline="\n") for p in self.runs]  # noqa: SIM115 - closed below
         try:
             last = None
             for line in heapq.merge(*files):
@@ -160,18 +160,18 @@ def _write_sorted(by_graph, union, folder: Path) -> SortedGraph:
     with open(nquads, "wb") as fh:
         for line in by_graph:
             graph, spo = line.split(" ", 1)  # the graph is an IRI: no space in it
-            data = f"{spo} {graph} .\n".encode("utf-8")
+            data = f"{spo} {graph} .\n".encode()
             if graph != current:
                 close_block()
                 current, h, start = graph, hashlib.sha256(), offset
             fh.write(data)
-            h.update(data)
+            h.update(data)  # type: ignore[union-attr]  # set with the first graph
             offset += len(data)
             n_quads += 1
         close_block()
-    with open(ntriples, "w", encoding="utf-8", newline="\n") as fh:
+    with open(ntriples, "w", encoding="utf-8", newline="\n") as out:
         for line in union:
-            fh.write(line + " .\n")
+            out.write(line + " .\n")
             n_triples += 1
     return SortedGraph(nquads, ntriples, n_quads, n_triples, digests, blocks)
 
@@ -241,7 +241,7 @@ def _serialize(source: str, quads: bool, target: str, name: str) -> None:
     # document whose "@context" declares kg's prefixes, streamed so memory stays flat.
     expanded = target + ".expanded"
     ox.serialize(ox.parse(path=source, format=source_format), expanded, fmt.rdf_format)
-    context = json.dumps({"@context": dict(sorted(prefixes.items()))}, ensure_ascii=False)[:-1]
+    context = json.dumps({"@context": dict(sorted((prefixes or {}).items()))}, ensure_ascii=False)[:-1]
     with open(expanded, "rb") as src, open(target, "wb") as dst:
         dst.write(context.encode("utf-8") + b', "@graph": ')
         shutil.copyfileobj(src, dst, 1 << 20)

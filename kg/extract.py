@@ -9,13 +9,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc, Span as SpacySpan, Token
+from spacy.tokens import Doc, Token
+from spacy.tokens import Span as SpacySpan
 
 from kg import dates
 from kg.clean import in_noise, noise_regions
 from kg.mentions import DocMentions, find_mentions
-from kg.models import (meeting_group, status_rank, unique, Actor, Ceasefire, DateRef, Document, Extraction, Meeting, Place, Role,
-                       Span, Statement)
+from kg.models import (
+    Actor,
+    Ceasefire,
+    DateRef,
+    Document,
+    Extraction,
+    Meeting,
+    Place,
+    Role,
+    Span,
+    Statement,
+    meeting_group,
+    status_rank,
+    unique,
+)
 from kg.nlp.lexicon import Lexicon, cue_pattern, lexicon
 
 QUOTES = "\"“”„«»"

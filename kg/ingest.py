@@ -4,6 +4,7 @@ A bad document is reported through ``warn`` and skipped; it never stops the othe
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -154,10 +155,8 @@ def decode(raw: bytes, where: str) -> tuple[str, bool, list[str]]:
     # Short texts make the single-byte Latin code pages hard to tell apart; Windows-1252 (a
     # superset of Latin-1) is what legacy English-language news uses, so it wins those ties.
     if re.fullmatch(r"(cp125\d|iso8859_\d+|latin_1|mac_\w+)", encoding) and encoding != "cp1252":
-        try:
+        with contextlib.suppress(UnicodeDecodeError):
             text, encoding = raw.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            pass
     if sum(ch.isprintable() or ch.isspace() for ch in text[:4000]) < 0.95 * len(text[:4000]):
         raise InputError(f"{where}: binary file (not text); kg reads .txt, .md, .html and .jsonl")
     return text, False, [f"{where}: not UTF-8; decoded as {encoding} (offsets count in the decoded text, "

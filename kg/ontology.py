@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
+from rdflib.term import Node
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.util import guess_format
 
@@ -109,6 +110,7 @@ def write_rdfxml(path: Path | None = None) -> Path:
     prefixes = {name: str(ns) for name, ns in PREFIXES.items() if not str(ns).startswith(DATA_BASE)}
     prefixes["vann"] = "http://purl.org/vocab/vann/"
     data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.RDF_XML, prefixes=prefixes)
+    assert data is not None  # no output file given: the bytes are returned
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_bytes(data)
@@ -312,7 +314,7 @@ def _split_sparql_constraints(shapes: Graph) -> tuple[Graph, tuple[_SparqlConstr
             targets=tuple(t for t in shapes.objects(shape, SH.targetClass) if isinstance(t, URIRef)),
             select=str(shapes.value(constraint, SH.select)), prefixes=prefixes,
             message=str(shapes.value(constraint, SH.message) or "violates a SPARQL constraint"),
-            severity=shapes.value(constraint, SH.severity) or shapes.value(shape, SH.severity),
+            severity=_iri(shapes.value(constraint, SH.severity) or shapes.value(shape, SH.severity)),
         ))
         core.remove((shape, SH.sparql, constraint))
     return core, tuple(found)
@@ -325,7 +327,7 @@ def _run_sparql_constraints(data: Graph, ontology: Graph,
     for constraint in constraints:
         # $this is left unbound, so one query returns every offending node; keep those the shape targets.
         for row in data.query(constraint.select, initNs=dict(constraint.prefixes)):
-            this = row["this"]
+            this = row["this"]  # type: ignore[index,call-overload]  # a SELECT gives ResultRows
             classes = {s for t in data.objects(this, RDF.type) if isinstance(t, URIRef) for s in axioms.supers(t)}
             if constraint.targets and not classes & set(constraint.targets):
                 continue
@@ -404,7 +406,7 @@ class _Axioms:
                 axiom = f"{shorten(a)} owl:disjointWith {shorten(b)}"
                 self.disjoint[a][b] = self.disjoint[b][a] = axiom
         for node in ontology.subjects(RDF.type, OWL.AllDisjointClasses):
-            members = [m for m in Collection(ontology, ontology.value(node, OWL.members))
+            members = [m for m in Collection(ontology, ontology.value(node, OWL.members) or RDF.nil)
                        if isinstance(m, URIRef)]
             names = [shorten(m) for m in members]
             if len(names) > 5:  # the node-kinds axiom: name the start, not all ten
@@ -471,7 +473,7 @@ def explain_inconsistency(data: Graph, ontology: Graph) -> tuple[str, ...]:
     domains, ranges, disjointness, datatype ranges) over the data, one individual at a time.
     """
     axioms = _Axioms(ontology)
-    typings: dict[URIRef | BNode, list[_Typing]] = defaultdict(list)
+    typings: dict[Node, list[_Typing]] = defaultdict(list)
     problems: list[str] = []
     props: dict[URIRef, tuple[list, list]] = {}
 
@@ -588,3 +590,7 @@ def _node(data: Graph, node) -> str:
 
 def _or(classes: tuple[URIRef, ...]) -> str:
     return " or ".join(shorten(c) for c in classes)
+
+
+def _iri(node: Node | None) -> URIRef | None:
+    return node if isinstance(node, URIRef) else None

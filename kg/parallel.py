@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any, cast
 
 from kg.errors import BuildError
 from kg.models import Document, Extraction
@@ -53,7 +54,9 @@ def available_cores() -> int:
 def read_batch(docs: Sequence[Document], nlp, extractor: Extractor | None = None) -> list[Outcome]:
     """Parse and read a batch; one document's failure does not touch the others."""
     if extractor is None:
-        from kg.extract import extract as extractor
+        from kg.extract import extract
+
+        extractor = cast(Extractor, extract)  # it takes an optional lexicon too
     try:
         parsed = list(nlp.pipe([d.text for d in docs], batch_size=max(1, len(docs))))
     except Exception:  # noqa: BLE001 - a batch spaCy cannot parse: parse one document at a time
@@ -64,7 +67,7 @@ def read_batch(docs: Sequence[Document], nlp, extractor: Extractor | None = None
             x = extractor(doc, parsed[i] if parsed is not None else nlp(doc.text))
             if not isinstance(x, Extraction):
                 raise TypeError(f"the extractor returned {type(x).__name__}, not an Extraction")
-            outcomes.append(Outcome(doc.id, dataclasses.replace(x, document=None)))
+            outcomes.append(Outcome(doc.id, dataclasses.replace(x, document=None)))  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - one bad document must not stop the others
             outcomes.append(Outcome(doc.id, None, _describe(exc)))
     return outcomes
@@ -158,8 +161,11 @@ class Background:
     """
 
     def __init__(self, fn, *args, process: bool = False, inline: bool = False):
-        self._value = self._error = None
-        self._thread = self._proc = self._conn = None
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread: Any = None  # threading.Thread
+        self._proc: Any = None  # multiprocessing.Process of the start method's context
+        self._conn: Any = None  # its end of the pipe
         if inline:
             try:
                 self._value = fn(*args)
@@ -168,7 +174,7 @@ class Background:
         elif process:
             context = multiprocessing.get_context(START_METHOD)
             self._conn, child = context.Pipe(duplex=False)
-            self._proc = context.Process(target=_run_child, args=(child, fn, args), daemon=True)
+            self._proc = context.Process(target=_run_child, args=(child, fn, args), daemon=True)  # type: ignore[attr-defined]
             self._proc.start()
             child.close()
         else:

@@ -129,8 +129,7 @@ def build(settings: BuildSettings, warn: Warn = lambda msg: None,
     like the real extractor's, so give it its own output folder or ``cache=False``.
     """
     from kg.cache import ExtractionCache
-    from kg.export import (check_store_target, json_bytes, remove_store, sort_quads, staging, write_exports,
-                           write_store)
+    from kg.export import check_store_target, json_bytes, remove_store, sort_quads, staging, write_exports, write_store
     from kg.ingest import read_documents
     from kg.nlp.model import model_name
     from kg.ontology import ontology_path
@@ -148,7 +147,12 @@ def build(settings: BuildSettings, warn: Warn = lambda msg: None,
 
     stages = _Stages()
     left_out: list[str] = []
-    docs = list(read_documents(settings.inputs, note, skipped=lambda msg: (left_out.append(msg), note(msg))))
+
+    def left(msg: str) -> None:
+        left_out.append(msg)
+        note(msg)
+
+    docs = list(read_documents(settings.inputs, note, skipped=left))
     unread = len(left_out)
     if not docs:
         raise BuildError("nothing could be built: no readable document in "

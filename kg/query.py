@@ -119,8 +119,9 @@ def read_query(path: Path) -> QueryFile:
     params = []
     for spec in fields["param"]:
         name, _, rest = spec.partition(" ")
-        kind, _, doc = rest.strip().partition(" ")
-        if kind not in PARAM_KINDS:
+        word, _, doc = rest.strip().partition(" ")
+        kind: str | None = word
+        if word not in PARAM_KINDS:
             kind, doc = None, rest.strip()
         params.append(Param(name, kind, doc.strip()))
     return QueryFile(path, text, " ".join(fields["title"]) or path.stem, " ".join(fields["answers"]),
@@ -179,9 +180,7 @@ def parse_params(specs, query: QueryFile) -> dict[str, ox.NamedNode | ox.Literal
 
 def _term(name: str, value: str, kind: str | None) -> ox.NamedNode | ox.Literal:
     if kind is None:
-        if value.startswith("<") and value.endswith(">"):
-            kind = "iri"
-        elif (m := _PREFIXED.match(value)) and m.group(1) in _NAMESPACES:
+        if value.startswith("<") and value.endswith(">") or (m := _PREFIXED.match(value)) and m.group(1) in _NAMESPACES:
             kind = "iri"
         elif _DATE.match(value):
             kind = "date"
@@ -330,7 +329,7 @@ def _run_rdflib(query: QueryFile, bindings, graph_dir: Path):
             warnings.simplefilter("ignore", DeprecationWarning)
             result = dataset.query(query.text, initBindings={k: to_rdflib(v) for k, v in bindings.items()})
             if result.type in ("CONSTRUCT", "DESCRIBE"):
-                data = result.graph.serialize(format="nt", encoding="utf-8")
+                data = result.graph.serialize(format="nt", encoding="utf-8")  # type: ignore[union-attr]
                 return list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
             data = result.serialize(format="json")  # rdflib evaluates lazily: here
     except ParseException:
@@ -363,11 +362,11 @@ def _run_endpoint(query: QueryFile, bindings, endpoint: str):
             if fmt is None:
                 raise EndpointError(f"{endpoint} answered with {resp.content_type}, not an RDF format")
             return list(ox.parse(resp.body, format=fmt))
-        fmt = ox.QueryResultsFormat.from_media_type(resp.content_type)
-        if fmt is None:
+        results_format = ox.QueryResultsFormat.from_media_type(resp.content_type)
+        if results_format is None:
             raise EndpointError(f"{endpoint} answered with {resp.content_type}, not SPARQL query results; "
                                 f"is it a SPARQL endpoint (Oxigraph: http://HOST:7878/query)?")
-        return ox.parse_query_results(resp.body, format=fmt)
+        return ox.parse_query_results(resp.body, format=results_format)
     except SyntaxError as exc:
         raise EndpointError(f"{endpoint} sent results that cannot be read: {exc}") from None
 
@@ -487,6 +486,7 @@ def render(result, fmt: str) -> str:
         return _solutions_table(result)
     else:
         out = result.serialize(format=_RESULT_FORMATS[fmt])
+    assert out is not None  # no output file given: the bytes are returned
     text = out.decode("utf-8")
     return text if text.endswith("\n") else text + "\n"
 

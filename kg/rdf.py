@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 
 import pyoxigraph as ox
-from rdflib import Dataset, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from kg.models import Span
@@ -235,11 +235,12 @@ def to_dataset(res: Resolved) -> Dataset:
     """The graph of ``res`` as an rdflib Dataset (one named graph per document, plus entities)."""
     ds = Dataset()
     bind_prefixes(ds)
-    graphs = {}
+    graphs: dict[str, Graph] = {}
     ds.graph(ENTITIES_GRAPH)
     for q in quads(res):
-        g = graphs.get(q.graph_name.value)
+        name = str(q.graph_name.value) if isinstance(q.graph_name, ox.NamedNode) else str(ENTITIES_GRAPH)
+        g = graphs.get(name)
         if g is None:
-            g = graphs[q.graph_name.value] = ds.graph(URIRef(q.graph_name.value))
+            g = graphs[name] = ds.graph(URIRef(name))
         g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
     return ds

@@ -12,8 +12,9 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any
 
-from kg.models import meeting_group, status_rank, Actor, DateRef, Document, Extraction, Span
+from kg.models import Actor, DateRef, Document, Extraction, Span, meeting_group, status_rank
 
 # Two reports of one ceasefire or meeting are at most this far apart (publication dates).
 CEASEFIRE_WINDOW_DAYS = 30
@@ -149,7 +150,8 @@ def resolve(extractions: list[Extraction]) -> Resolved:
             parts = aids(d, m.participants)
             if not parts:
                 continue
-            rec = {"kind": m.kind, "participants": set(parts), "status": m.status, "mode": m.mode,
+            rec: dict[str, Any] = {
+                "kind": m.kind, "participants": set(parts), "status": m.status, "mode": m.mode,
                    "location": aid(d, m.location), "date": m.date, "evidence": list(m.evidence),
                    "first": (d, i), "published": published[d]}
             block = meeting_blocks.setdefault((meeting_group(m.kind), frozenset(parts)), [])
@@ -165,7 +167,7 @@ def resolve(extractions: list[Extraction]) -> Resolved:
     g_meetings = []
     for c in clusters:
         key = ("meeting", meeting_group(c["kind"]), *sorted(c["participants"]),
-               c["date"].value.isoformat() if c["date"] and c["date"].value else "doc:%s:%d" % c["first"])
+               c["date"].value.isoformat() if c["date"] and c["date"].value else "doc:{}:{}".format(*c["first"]))
         mid = "meeting/" + digest(*key)
         meeting_ids[id(c)] = mid
         g_meetings.append(GMeeting(mid, c["kind"], tuple(sorted(c["participants"])), c["status"], c["mode"],
@@ -178,9 +180,9 @@ def resolve(extractions: list[Extraction]) -> Resolved:
     local_truce: dict[tuple[str, int], dict] = {}
     for x in extractions:
         d = x.document.id
-        for i, c in enumerate(x.ceasefires):
-            rec = {"parties": set(aids(d, c.parties)), "mediators": set(aids(d, c.mediators)), "status": c.status,
-                   "date": c.date, "evidence": list(c.evidence), "first": (d, i), "published": published[d]}
+        for i, cf in enumerate(x.ceasefires):
+            rec = {"parties": set(aids(d, cf.parties)), "mediators": set(aids(d, cf.mediators)), "status": cf.status,
+                   "date": cf.date, "evidence": list(cf.evidence), "first": (d, i), "published": published[d]}
             candidates = sorted({n: t for p in rec["parties"] for n, t in truce_blocks.get(p, {}).items()}.items())
             target = next((t for _, t in candidates if _same_truce(t, rec)), None)
             if target is None:
@@ -195,7 +197,7 @@ def resolve(extractions: list[Extraction]) -> Resolved:
     g_truces = []
     truce_ids = {}
     for t in truces:
-        anchor = t["published"].isoformat() if t["published"] else "doc:%s:%d" % t["first"]
+        anchor = t["published"].isoformat() if t["published"] else "doc:{}:{}".format(*t["first"])
         tid = "ceasefire/" + digest("ceasefire", *sorted(t["parties"]), anchor)
         truce_ids[id(t)] = tid
         g_truces.append(GCeasefire(tid, tuple(sorted(t["parties"])), tuple(sorted(t["mediators"] - t["parties"])),
@@ -216,8 +218,8 @@ def resolve(extractions: list[Extraction]) -> Resolved:
                     about.append(truce_ids[id(local_truce[(d, int(num))])])
                 elif kind == "meeting" and (d, int(num)) in local_meeting:
                     about.append(meeting_ids[id(local_meeting[(d, int(num))])])
-                elif aid(d, ref):
-                    about.append(aid(d, ref))
+                elif (actor := aid(d, ref)) is not None:
+                    about.append(actor)
             ev = s.evidence[0]
             sid = "statement/" + digest(d, ev.begin, ev.end, speaker, s.text)
             g_statements[sid] = GStatement(sid, speaker, s.text, s.quote, tuple(sorted(set(about))), s.date,

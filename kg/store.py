@@ -147,7 +147,7 @@ def request(method: str, url: str, *, body: bytes | None = None, content_type: s
         if isinstance(reason, (socket.timeout, TimeoutError)):
             raise EndpointError(too_slow) from None
         raise EndpointError(f"cannot reach {where}: {reason}; check the URL and the network") from None
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise EndpointError(too_slow) from None
     except OSError as exc:
         raise EndpointError(f"lost the connection to {where}: {exc}; is the store still running?") from None

@@ -26,10 +26,10 @@ import shlex
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import networkx as nx
 import numpy as np
@@ -260,7 +260,7 @@ def _network(triples: Iterable[tuple[str, str, str]]) -> nx.MultiDiGraph:
             continue
         values, own = lit.get(iri, {}), links.get(iri, {})
         evidence = sorted((spans[s] for s in own.get("evidence", ()) if s in spans),
-                          key=lambda e: (documents.get(e[0], {}).get("id") or "", e[2] if e[2] is not None else -1))
+                          key=lambda e: (documents.get(e[0] or "", {}).get("id") or "", e[2] if e[2] is not None else -1))
         docs = set(own.get("mentionedIn", ())) | {e[0] for e in evidence if e[0]}
         status = min(own.get("status", ()), default=None)
         mode = min(own.get("mode", ()), default=None)
@@ -546,7 +546,7 @@ def layout(graph: nx.MultiDiGraph, pivots: int = LAYOUT_PIVOTS, seed: int = 0) -
     n = len(nodes)
     rng = np.random.default_rng(seed)
     component = np.full(n, -1)
-    placed = []
+    placed: list[tuple] = []
     for start in np.argsort(-np.diff(indptr), kind="stable"):  # biggest hubs first
         if component[start] >= 0:
             continue
