@@ -16,8 +16,8 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.term import Node
 from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.term import Node
 from rdflib.util import guess_format
 
 from kg.errors import GraphNotFound, KgError, ValidationError
