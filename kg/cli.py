@@ -135,7 +135,7 @@ def query(query_file, graph_dir, endpoint, params, fmt, timeout, limit, allow_up
     from kg import query as q
 
     if list_only or query_file is None:
-        click.echo(q.list_queries(Path(query_file) if query_file else None))
+        click.echo(q.list_queries(Path(query_file) if query_file else None), nl=False)
         return
     out = q.execute(query_file, graph_dir=graph_dir, endpoint=endpoint, params=params, fmt=fmt,
                     allow_update=allow_update, allow_service=allow_service, engine=engine, timeout=timeout,
