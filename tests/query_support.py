@@ -2,7 +2,6 @@
 real Oxigraph server on 127.0.0.1."""
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import unavailable
 
 from kg import query as q
 
@@ -38,9 +38,7 @@ def oxigraph_binary() -> str:
     """The `oxigraph` server (the oxigraph PyPI package, a test dependency); skipped without it, except in CI."""
     found = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
     if not found:
-        if os.environ.get("CI"):
-            pytest.fail("the Oxigraph server is not installed (pip install oxigraph==0.5.13)")
-        pytest.skip("the Oxigraph server is not installed (pip install oxigraph==0.5.13)")
+        unavailable("the Oxigraph server is not installed (pip install oxigraph==0.5.13)")
     return found
 
 

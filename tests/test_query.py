@@ -18,13 +18,13 @@ import pyoxigraph as ox
 import pytest
 import yaml
 from click.testing import CliRunner
+from query_support import answers
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from rdflib.query import Result
 
 from kg import query as q
 from kg.cli import main
-from query_support import answers
 from kg.errors import EndpointError, GraphNotFound, QueryError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,11 +13,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from query_support import QUERIES, Server, answers
 
 from kg import query as q
 from kg.cli import main
 from kg.vocab import KG, KGD
-from query_support import QUERIES, Server, answers
 
 QUERY_FILES = sorted(QUERIES.glob("*.rq"))
 ENTITIES = str(KGD["graph/entities"])

@@ -9,11 +9,11 @@ import pyoxigraph as ox
 import pytest
 import yaml
 from click.testing import CliRunner
+from query_support import Server, answers, free_port
 
 from kg import query as q
 from kg import store
 from kg.cli import main
-from query_support import Server, answers, free_port
 from kg.errors import EndpointError, GraphNotFound, QueryError
 
 ROOT = Path(__file__).resolve().parents[1]
