@@ -685,8 +685,8 @@ def _match_name(engine: _Engine, param: str, value: str) -> tuple[Term, str | No
     if len(labels) > 1:
         exact = [label for label in labels if _fold(label) == wanted]
         if len(exact) != 1:
-            shown = ", ".join(f'"{label}"' for label in labels[:6]) + (" ..." if len(labels) > 6 else "")
-            raise QueryError(f'--param {param}="{value}" is a name of {len(labels)} actors: {shown}; '
+            shown = ", ".join(_quoted(label) for label in labels[:6]) + (" ..." if len(labels) > 6 else "")
+            raise QueryError(f"--param {param}={_quoted(value)} is a name of {len(labels)} actors: {shown}; "
                              f"give the one you mean")
         labels = exact
     if labels:
@@ -698,9 +698,9 @@ def _match_name(engine: _Engine, param: str, value: str) -> tuple[Term, str | No
     close = [by_name[n] for n in by_name if words and words <= set(n.split())]
     close += [by_name[n] for n in difflib.get_close_matches(wanted, list(by_name), n=3, cutoff=0.6)]
     close = list(dict.fromkeys(close))[:3]
-    hint = ("close: " + ", ".join(f'"{label}"' for label in close) if close
+    hint = ("close: " + ", ".join(_quoted(label) for label in close) if close
             else "`kg query actors` lists every actor and its other names")
-    return ox.Literal(value), f'--param {param}="{value}" matched no name; {hint}'
+    return ox.Literal(value), f"--param {param}={_quoted(value)} matched no name; {hint}"
 
 
 def _in_graph(engine: _Engine, term: Term) -> bool:
@@ -711,9 +711,13 @@ def _in_graph(engine: _Engine, term: Term) -> bool:
 
 
 def _shown(term: Term) -> str:
-    if isinstance(term, ox.NamedNode):
-        return cell(term)
-    return f'"{term.value}"'
+    return cell(term) if isinstance(term, ox.NamedNode) else _quoted(term.value)
+
+
+def _quoted(text: str) -> str:
+    """Text in double quotes on one line: quotes, backslashes and control characters escaped."""
+    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in json.dumps(text, ensure_ascii=False))
+    return shown if len(shown) <= 80 else shown[:76] + '..."'
 
 
 def _param_problem(exc: Exception) -> str:

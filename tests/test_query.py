@@ -9,6 +9,7 @@ import csv
 import http.server
 import io
 import json
+import os
 import socket
 import threading
 import time
@@ -991,3 +992,70 @@ def test_query_header_parsing(tmp_path):
 ])
 def test_query_form_detection(text, form):
     assert q.query_form(text) == form
+
+
+# --- fuzzing: any --param value gives a result or one clear line ---------------------------------------
+
+FUZZ_EXAMPLES = int(os.environ.get("KG_FUZZ_EXAMPLES", "2000"))
+FUZZ_TRIED: list[int] = []
+# Values that have broken query layers elsewhere: quotes and braces, SPARQL fragments, IRIs of every
+# shape, prefixed names, dates that are not dates, control and right-to-left characters, huge numbers.
+AWKWARD = ['"', "'", "\\", "}", "{", "<>", "<", ">", "#", "?x", "$x", "\x00", "\n", "\r\n", "\u202e", "\ufeff",
+           '" } UNION { ?s ?p ?o } #', "> } ; DROP ALL ; #", "SERVICE <http://127.0.0.1:9/>", "kg:", "kg:x y",
+           "meeting:6bec6a25ec6bc234", "<https://w3id.org/kg-news/ontology#occurred>", "<not an iri>", "urn:x",
+           "http://", "2021-02-30", "2021-13-01", "0000-00-00", "9999-12-31", "-1", "1e999", "9" * 400,
+           "Antony Blinken", "antony blinken", "BLINKEN", "Blinken ", " ", "", "Ned", "price", "ñed prîce", "Ⅻ",
+           "ß", "İstanbul", "🙂" * 3, "\U0010ffff", "a" * 5000]
+
+
+def _fuzz_value():
+    from hypothesis import strategies as st
+
+    return st.one_of(st.sampled_from(AWKWARD), st.text(max_size=40),
+                     st.builds(lambda a, b: a + b, st.sampled_from(AWKWARD), st.text(max_size=10)))
+
+
+def _fuzz_case():
+    from hypothesis import strategies as st
+
+    def params_of(path):
+        query = q.read_query(path)
+        names = sorted(query.variables) + ["nobody", "", "1x", "?actor", "$status"]
+        spec = st.builds(lambda n, v, sep: f"{n}{sep}{v}", st.sampled_from(names), _fuzz_value(),
+                         st.sampled_from(["=", "=", "=", "", "==", " = "]))
+        return st.tuples(st.just(path), st.lists(spec, max_size=3), st.sampled_from(q.FORMATS),
+                         st.sampled_from(q.ENGINES))
+
+    return st.sampled_from(QUERY_FILES).flatmap(params_of)
+
+
+@pytest.mark.slow
+def test_query_fuzz_params_give_a_result_or_one_clear_line():
+    """Random --param values through the real CLI: a result, or one line saying what is wrong -- never a
+    traceback. KG_FUZZ_EXAMPLES sets the number of cases (default 2,000; the README gives the count run)."""
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(_fuzz_case())
+    def check(case):
+        path, params, fmt, engine = case
+        FUZZ_TRIED.append(1)
+        args = ["query", path.stem, "--graph", str(FIXTURE), "--format", fmt, "--engine", engine]
+        for spec in params:
+            args += ["--param", spec]
+        result = CliRunner().invoke(main, args)
+        assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+        assert "Traceback" not in result.output
+        if result.exit_code == 0:
+            assert result.stdout, "a result prints something"
+            if fmt == "json" and q.read_query(path).form != "CONSTRUCT":
+                json.loads(result.stdout)
+            assert all(line.startswith("kg: note: ") for line in result.stderr.splitlines())
+        else:
+            assert result.exit_code in (QueryError.exit_code, 2), result.output
+            lines = result.stderr.strip().splitlines()
+            assert lines and (len(lines) == 1 and lines[0].startswith("kg: error: ") or lines[-1].startswith("Error: "))
+
+    check()
+    assert len(FUZZ_TRIED) >= min(FUZZ_EXAMPLES, 100)
