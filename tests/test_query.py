@@ -19,6 +19,7 @@ import pyoxigraph as ox
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import unavailable
 from query_support import answers
 from rdflib import Graph
 from rdflib.compare import isomorphic
@@ -1033,7 +1034,10 @@ def _fuzz_case():
 def test_query_fuzz_params_give_a_result_or_one_clear_line():
     """Random --param values through the real CLI: a result, or one line saying what is wrong -- never a
     traceback. KG_FUZZ_EXAMPLES sets the number of cases (default 2,000; the README gives the count run)."""
-    from hypothesis import HealthCheck, given, settings
+    try:
+        from hypothesis import HealthCheck, given, settings
+    except ImportError:
+        unavailable("Hypothesis is not installed (pip install hypothesis==6.170.17)")
 
     @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
