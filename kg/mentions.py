@@ -104,16 +104,6 @@ class DocMentions:
                 m = self.by_token.get(child.i)
                 if child.dep_ == "compound" and m and m.key and m.kind != "Place":
                     return m.key
-        # "the Hizbollah group", "the militant group al-Shabab": a generic head named by its modifier
-        if low in GENERIC_ORG_HEADS:
-            names = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "PROPN" and (
-                (not c.ent_type_ and c.i not in self.by_token) or _code_name(c, self))]
-            if names:
-                span = self.doc[names[0].left_edge.i:names[-1].i + 1]
-                key = "org:" + norm(span.text)
-                self._add(Mention(span.start, span.end, key, "Organization", _surface(span)))
-                self._actor(key, "Organization", _surface(span), "")
-                return key
         if low in GENERIC_ORG_HEADS | COLLECTIVE_HEADS:
             for child in token.children:
                 m = self.by_token.get(child.i)
@@ -161,12 +151,6 @@ class DocMentions:
     def place_at(self, token: Token) -> str | None:
         """A place or state that a noun phrase names as a location."""
         m = self.by_token.get(token.i)
-        if m is None and token.pos_ == "PROPN" and token.is_title and token.dep_ == "pobj" and \
-                token.head.lower_ in LOCATIVE_PREPS and not token.ent_type_:
-            # a place name the recogniser missed ("met ... in Tunis")
-            span = self.doc[min(t.i for t in token.subtree if t.dep_ == "compound" or t.i == token.i):token.i + 1]
-            _place(self, span, _surface(span))
-            m = self.by_token.get(token.i)
         if m is None or m.key is None:
             return None
         if m.kind == "Place":
@@ -226,12 +210,14 @@ def _surface(span: Span) -> str:
 def find_mentions(doc: Doc, lex: Lexicon, skip_sents: set[int], noise_tokens: frozenset[int] = frozenset()) -> DocMentions:
     dm = DocMentions(doc, lex, skip_sents, noise_tokens)
     _named(dm)
+    _generic_head_organisations(dm)
     _link_short_names(dm)
     _common_noun_actors(dm)
     _roles(dm)
     _descriptions(dm)
     _definite_organisations(dm)
     _pronouns(dm)
+    _missed_places(dm)
     return dm
 
 
@@ -420,6 +406,39 @@ def _place(dm: DocMentions, span: Span, text: str) -> None:
     key = "place:" + norm(text)
     dm._add(Mention(span.start, span.end, key, "Place", text))
     dm.places.setdefault(key, re.sub(r"^the\s+", "", text, flags=re.I))
+
+
+def _generic_head_organisations(dm: DocMentions) -> None:
+    """'the Hizbollah group', 'the M23 movement': an organisation the recogniser missed, named by
+    the proper-noun modifier of a generic head (a code-like name it took for a place included)."""
+    for token in dm.doc:
+        if token.lemma_.lower() not in GENERIC_ORG_HEADS or not _live(dm, token):
+            continue
+        names = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "PROPN" and (
+            (not c.ent_type_ and c.i not in dm.by_token) or _code_name(c, dm))]
+        if not names:
+            continue
+        span = dm.doc[names[0].left_edge.i:names[-1].i + 1]
+        for i in range(span.start, span.end):  # the recogniser's place reading gives way
+            old = dm.by_token.get(i)
+            if old is not None and old.kind == "Place" and old in dm.mentions:
+                dm.mentions.remove(old)
+                for j in range(old.start, old.end):
+                    dm.by_token.pop(j, None)
+        key = "org:" + norm(span.text)
+        dm._add(Mention(span.start, span.end, key, "Organization", _surface(span)))
+        dm._actor(key, "Organization", _surface(span), "")
+
+
+def _missed_places(dm: DocMentions) -> None:
+    """'met ... in Tunis': a capitalised proper noun after a locative preposition that no other
+    finder took is a place the recogniser missed."""
+    for token in dm.doc:
+        if token.i in dm.by_token or token.pos_ != "PROPN" or not token.is_title or token.dep_ != "pobj" or \
+                token.head.lower_ not in LOCATIVE_PREPS or token.ent_type_ or not _live(dm, token):
+            continue
+        span = dm.doc[min(t.i for t in token.subtree if t.dep_ == "compound" or t.i == token.i):token.i + 1]
+        _place(dm, span, _surface(span))
 
 
 def _is_source_pobj(token: Token) -> bool:
