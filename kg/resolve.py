@@ -213,13 +213,10 @@ def resolve(extractions: list[Extraction]) -> Resolved:
                 continue
             about = []
             for ref in s.about:
-                kind, _, num = ref.partition(":")
-                if kind == "ceasefire" and (d, int(num)) in local_truce:
-                    about.append(truce_ids[id(local_truce[(d, int(num))])])
-                elif kind == "meeting" and (d, int(num)) in local_meeting:
-                    about.append(meeting_ids[id(local_meeting[(d, int(num))])])
-                elif (actor := aid(d, ref)) is not None:
-                    about.append(actor)
+                if ref.kind == "ceasefire" and (d, ref.index) in local_truce:
+                    about.append(truce_ids[id(local_truce[(d, ref.index)])])
+                elif ref.kind == "meeting" and (d, ref.index) in local_meeting:
+                    about.append(meeting_ids[id(local_meeting[(d, ref.index)])])
             ev = s.evidence[0]
             sid = "statement/" + digest(d, ev.begin, ev.end, speaker, s.text)
             g_statements[sid] = GStatement(sid, speaker, s.text, s.quote, tuple(sorted(set(about))), s.date,

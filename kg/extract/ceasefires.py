@@ -1,0 +1,413 @@
+"""The ceasefires reader: which truce, between whom, brokered by whom, in which state.
+
+Triggers: ceasefire nouns ("ceasefire", "truce", "cease-fire", "cessation of hostilities").
+Arguments: parties ("between A and B", the subject of "agreed", "accused X of violating")
+and mediators ("brokered by X", "Egyptian-brokered", "mediators Qatar and Egypt", "X's
+mediation efforts"). Status from the governing words (proposed ... collapsed; the later one
+wins when mentions disagree) and date. Mentions of one truce within the document are merged;
+mediators named in a sentence of their own join the nearest truce.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span, Token
+
+from kg.extract import grammar
+from kg.extract.context import DocContext, Found, Reading
+from kg.extract.mentions import MentionTable
+from kg.models import Ceasefire, DateRef, status_rank, unique
+from kg.models import Span as Evidence
+from kg.nlp.lexicon import Lexicon, cue_pattern
+
+# Checked in this order: the first status whose cue matches wins.
+STATUS_ORDER = ("collapsed", "violated", "in force", "agreed", "under negotiation", "proposed")
+
+
+@dataclass
+class _Truce:
+    """A ceasefire while the document is read (merged mentions update it)."""
+
+    parties: list[str]
+    mediators: list[str]
+    status: str | None
+    date: DateRef | None
+    evidence: list[Evidence]
+    triggers: list[int]  # char offsets of trigger words
+    sent_start: int
+    breakers: list[str] = field(default_factory=list)  # agents of "broken by X"
+    rules: list[str] = field(default_factory=list)
+
+
+def read_ceasefires(ctx: DocContext, table: MentionTable, lex: Lexicon) -> Reading[Ceasefire]:
+    """Every ceasefire of the document, mentions of one truce merged."""
+    reader = _CeasefireReader(ctx, table, lex)
+    for sent in ctx.sentences():
+        reader.read(sent)
+    return reader.finish()
+
+
+class _CeasefireReader:
+    def __init__(self, ctx: DocContext, table: MentionTable, lex: Lexicon):
+        self.ctx, self.table, self.lex = ctx, table, lex
+        self.words = lex.ceasefires
+        self.status_words = {w for ws in self.words["status_cues"].values() for w in ws if " " not in w}
+        self.truces: list[_Truce] = []
+        self.loose_mediators: list[tuple[int, str, Evidence]] = []  # (sentence start, actor, evidence)
+        self.loose_parties: list[tuple[int, str]] = []  # sides named with a mediation, not with the truce
+        self.warnings: list[str] = []
+
+    # ---- triggers -------------------------------------------------------------------------------
+    def read(self, sent: Span) -> None:
+        single = {n for n in self.words["nouns"] if " " not in n}
+        span = self.ctx.evidence(sent)
+        for token in sent:
+            low = token.lower_
+            if low not in single and token.lemma_.lower() not in single:
+                split = _cease_fire(token, sent) if low == "cease" else None
+                if split is None:
+                    continue
+                token = split
+            if token.ent_type_ in {"ORG", "PERSON", "WORK_OF_ART", "LAW"}:
+                continue  # "Ceasefire Violations Committee": a name, not a truce
+            if token.tag_ == "NNS" or any(c.lower_ in {"previous", "earlier", "past", "former", "prior", "other"}
+                                          for c in token.children):
+                continue  # "previous ceasefires have been violated": other truces, spoken of in general
+            head = token
+            nxt = self.ctx.doc[token.i + 1] if token.i + 1 < sent.end else None
+            if token.dep_ != "compound" and nxt is not None and nxt.lower_ in {"talks", "negotiations", "deal", "agreement", "proposal", "plan"}:
+                head = nxt
+            elif token.dep_ == "compound":
+                # "ceasefire talks", "truce deal": the head noun carries the status
+                if token.head.lemma_.lower() not in self.status_words and token.head.lower_ not in {"agreement", "deal", "plan", "proposal", "talks", "negotiations", "violations"}:
+                    continue
+                head = token.head
+            self._ceasefire(sent, token, head, span)
+        self._sentence_mediators(sent, span)
+
+    def _ceasefire(self, sent: Span, noun: Token, np_head: Token, span: Evidence) -> None:
+        status = self._status(noun, np_head)
+        if grammar.negated(np_head) and status not in {"proposed", "under negotiation", "collapsed"}:
+            return  # "No ceasefire has been agreed": there is none to record
+        parties, mediators = self._modifiers(sent, noun, np_head)
+        breakers: list[str] = []
+        verb = grammar.governing_verb(np_head)
+        if verb is not None:
+            vlemma = verb.lemma_.lower()
+            subj_actors = self.table.actors_at(self._subject(verb))
+            agent_actors = [a for ag in verb.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
+                            for a in self.table.actors_at(p)]
+            cue_verb = vlemma in self.status_words
+            if vlemma in set(self.words["mediation_verbs"]):
+                mediators += agent_actors if agent_actors else subj_actors
+            elif cue_verb and status in {"agreed", "in force", "violated", "collapsed"} and \
+                    vlemma not in {"urge", "call", "demand", "propose", "oversee", "monitor", "enforce"} and \
+                    not (vlemma == "announce" and parties):
+                # "Israel and Hamas agreed to a ceasefire": they are bound by it
+                parties += [a for a in self.table.with_states(subj_actors) if a in subj_actors or not parties]
+            elif status in {"proposed", "under negotiation"} and subj_actors and vlemma in {"demand", "seek", "want", "reject", "refuse", "accept", "declare", "arrange"}:
+                parties += subj_actors
+            # "rejected Saddam Hussein's proposal for a cease-fire": proposer and rejecter are the sides
+            if np_head.i == noun.i and noun.dep_ == "pobj" and noun.head.head.lemma_.lower() in {"proposal", "offer", "plan", "call", "bid"}:
+                proposal = noun.head.head
+                parties += [a for c in proposal.children if c.dep_ == "poss" for a in self.table.actors_at(c)]
+                if proposal.head.lemma_.lower() in {"reject", "accept", "refuse", "welcome", "consider", "study"}:
+                    parties += self.table.actors_at(self._subject(proposal.head))
+            # "accused X of violating the ceasefire": X is bound by it
+            if verb.dep_ == "pcomp" and verb.head.dep_ == "prep":
+                top = verb.head.head
+                if top.lemma_.lower() in {"accuse", "blame", "charge"}:
+                    obj = [c for c in top.children if c.dep_ == "dobj"]
+                    if obj:
+                        parties += self.table.actors_at(obj[0])
+                    parties += self.table.actors_at(self._subject(top))
+            # the pursuit of a truce by someone not bound by it: a mediator
+            mediators += self._pursuers(verb)
+            # "broken by X": a violation by X, decided once the document's mediators are known
+            for v in [verb, *verb.conjuncts, *[c for c in verb.children if c.dep_ in {"advcl", "conj", "acl"}]]:
+                if v.lemma_.lower() == "break":
+                    by = [a for ag in v.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
+                          for a in self.table.actors_at(p)]
+                    breakers += by
+                    if by and v.i == verb.i and status == "violated":
+                        status = None  # the breaker decides it (see _settle_breaks)
+        if status == "violated" and verb is not None:
+            parties += self._attack_targets(verb)
+        if not parties:
+            parties = self._conflict_parties(sent)
+        mediators = [m for m in unique(mediators) if m not in parties]
+        if grammar.hypothetical(np_head) and status in {"agreed", "in force"}:
+            status = "proposed"  # "If Israel agrees to a ceasefire ...": the sides are named, nothing is agreed
+        # the day is read in the direction of the verb's tense ("discussed ... on Thursday" looks back)
+        date = self.ctx.date_of(verb, self._tense(verb) == "planned") if verb is not None else None
+        self._add(_Truce(unique(parties), mediators, status, date, [span], [noun.idx], sent.start, unique(breakers),
+                         ["ceasefire.noun"]))
+
+    # ---- arguments ------------------------------------------------------------------------------
+    def _subject(self, verb: Token) -> Token | None:
+        return grammar.subject(verb, self.ctx.noise)
+
+    def _modifiers(self, sent: Span, noun: Token, np_head: Token) -> tuple[list[str], list[str]]:
+        """Parties and mediators inside the noun phrase: "a truce between A and B", "the Gaza
+        truce", "an Egyptian-brokered truce"."""
+        parties: list[str] = []
+        mediators: list[str] = []
+        doc = self.ctx.doc
+        for c in np_head.children:
+            if c.dep_ == "prep" and c.lower_ in {"between", "with", "among"}:
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        parties += self.table.actors_at(p)
+            if c.dep_ in {"compound", "amod", "nmod", "poss"} and c.i < noun.i:
+                m = self.table.mention_at(c)
+                if m and m.key and m.kind != "Place":
+                    if c.i + 2 <= noun.i and doc[c.i + 1].text == "-" and doc[c.i + 2].lemma_.lower() in {"broker", "mediate", "brokered", "mediated"}:
+                        mediators.append(m.key)
+                    else:
+                        parties.append(m.key)
+        # "Egyptian-brokered truce": the broker stands before the hyphen
+        for t in doc[max(sent.start, noun.i - 4):noun.i]:
+            if t.lower_ in {"brokered", "mediated", "backed"} and t.i >= 2 and doc[t.i - 1].text == "-":
+                m = self.table.mention_at(doc[t.i - 2])
+                if m and m.key and m.kind != "Place" and m.key not in mediators:
+                    mediators.append(m.key)
+                    parties = [p for p in parties if p != m.key]
+        return parties, mediators
+
+    def _pursuers(self, verb: Token) -> list[str]:
+        """'Washington intensifies its efforts to secure a ceasefire': who works for it. Only an
+        aim counts (an infinitive or gerund); a truce 'reached' in a reported clause names no one."""
+        pursuit = set(self.words["pursuit_verbs"])
+        out: list[str] = []
+        if verb.tag_ not in {"VB", "VBG"}:
+            return out
+        t = verb
+        hops = 0
+        seen_pursuit = verb.lemma_.lower() in pursuit
+        while hops < 4 and t.dep_ not in {"ccomp", "ROOT", "conj", "parataxis"}:
+            if seen_pursuit:
+                for c in t.children:
+                    if c.dep_ == "poss" or (c.dep_ in {"nsubj"} and t.pos_ == "VERB"):
+                        out += self.table.actors_at(c)
+            if t.i == t.head.i:
+                break
+            t = t.head
+            hops += 1
+            if t.lemma_.lower() in pursuit or t.lower_ in {"efforts", "effort", "bid", "push", "drive"}:
+                seen_pursuit = True
+        return out
+
+    def _attack_targets(self, verb: Token) -> list[str]:
+        """'broke the ceasefire by firing rockets at Israel': the side attacked is bound by it too."""
+        attacks = {"fire", "attack", "shell", "strike", "bomb", "launch", "target", "hit", "raid", "shoot"}
+        out: list[str] = []
+        for t in verb.subtree:
+            if t.lemma_.lower() not in attacks or t.i == verb.i:
+                continue
+            for c in t.children:
+                if c.dep_ == "dobj" and self.table.actor_at(c) and t.lemma_.lower() not in {"fire", "launch"}:
+                    out += [a for a in self.table.actors_at(c) if a.startswith("country:")]
+                if c.dep_ == "prep" and c.lower_ in {"at", "on", "into"}:
+                    out += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)
+                            if a.startswith("country:")]
+            for o in [c for c in t.children if c.dep_ == "dobj"]:  # "firing rockets at X"
+                for c in o.children:
+                    if c.dep_ == "prep" and c.lower_ in {"at", "on", "into"}:
+                        out += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)
+                                if a.startswith("country:")]
+        return out
+
+    def _conflict_parties(self, sent: Span) -> list[str]:
+        """'the conflict between A and B' in the sentence gives the parties when the truce has none."""
+        conflict = set(self.words["conflict_nouns"])
+        for t in sent:
+            if t.lemma_.lower() in conflict or t.lower_ in conflict:
+                for c in t.children:
+                    if c.dep_ == "prep" and c.lower_ == "between":
+                        for p in c.children:
+                            if p.dep_ == "pobj":
+                                found = self.table.actors_at(p)
+                                if found:
+                                    return found
+        return []
+
+    def _sentence_mediators(self, sent: Span, span: Evidence) -> None:
+        """'along with mediators Qatar and Egypt', "Egypt's mediation efforts": mediators named
+        in a sentence, attached to the ceasefire of this sentence or the nearest one."""
+        mediator_nouns = set(self.words["mediator_nouns"])
+        names: list[str] = []
+        for t in sent:
+            low = t.lower_
+            if low in mediator_nouns:
+                for c in t.children:
+                    if c.dep_ in {"appos", "compound", "pobj", "nmod"}:
+                        names += self.table.actors_at(c)
+                    if c.dep_ == "prep" and c.lower_ in {"like", "including"}:
+                        names += [a for p in c.children for a in self.table.actors_at(p)]
+                # "the United States, along with mediators Qatar and Egypt": the US mediates too
+                if t.head.lower_ in {"with"} and t.head.head.lower_ in {"along", "together"}:
+                    along = t.head.head
+                    if along.head.i != along.i:
+                        names += self.table.actors_at(along.head)
+                m = self.table.mention_at(t.head)
+                if t.dep_ == "appos" and m and m.key:
+                    names.append(m.key)
+            if low in {"mediation", "mediating"}:
+                owner = t.head if t.dep_ == "compound" else t
+                for c in owner.children:
+                    if c.dep_ == "poss":
+                        names += self.table.actors_at(c)
+            if low in {"mediating", "brokering"} and t.pos_ != "VERB":  # "with Turkey mediating" parsed as a noun
+                for c in t.children:
+                    if c.dep_ in {"compound", "nsubj", "nmod"}:
+                        names += self.table.actors_at(c)
+            if low == "mediation":  # "under Saudi and U.S. mediation"
+                for c in t.children:
+                    if c.dep_ in {"amod", "nmod", "compound"}:
+                        names += self.table.actors_at(c)
+            lemma = t.lemma_.lower()
+            if t.pos_ == "VERB" and lemma in set(self.words["mediation_verbs"]):
+                agents = [a for ag in t.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
+                          for a in self.table.actors_at(p)]
+                subj = self._subject(t) if any(c.dep_ == "nsubj" for c in t.children) else None
+                if agents:
+                    names += agents  # "talks brokered by Qatar and Egypt"
+                elif subj is not None:
+                    names += self.table.actors_at(subj)  # "with Turkey mediating", "Egypt, which mediated ..."
+                elif t.dep_ == "acl" and t.tag_ == "VBG":
+                    names += self.table.actors_at(t.head)  # "with Qatar mediating" parsed as a modifier of Qatar
+                for c in t.children:  # "mediating between Israel and Hamas"
+                    if c.dep_ == "prep" and c.lower_ == "between":
+                        sides = [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
+                        self.loose_parties += [(sent.start, a) for a in sides]
+        for a in unique(names):
+            self.loose_mediators.append((sent.start, a, span))
+
+    # ---- status, date ---------------------------------------------------------------------------
+    def _status(self, noun: Token, np_head: Token) -> str | None:
+        """The status the nearest cue word gives: modifiers, then the governing words upwards."""
+        cues = self.words["status_cues"]
+        words: list[Token] = []
+        if np_head.i != noun.i:
+            words.append(np_head)
+        t = np_head
+        hops = 0
+        while t.i != t.head.i and hops < 5:
+            # "the ceasefire was enforced, broken by ...": a conjoined/adverbial verb of the same subject
+            t = t.head
+            words.append(t)
+            hops += 1
+            if t.pos_ == "VERB" and t.dep_ not in {"xcomp", "pcomp", "advcl", "acl", "ccomp"}:
+                if t.dep_ not in {"xcomp", "conj"}:
+                    break
+        words += [c for c in noun.children if c.dep_ in {"amod", "compound"}]
+        intent = {"offer", "try", "attempt", "hope", "seek", "want", "aim", "push", "work", "plan", "propose",
+                  "urge", "call", "press", "strive", "struggle", "fail"}
+        for w in words:
+            lemma = w.lemma_.lower()
+            # particles: "call for", "push for", "break down"
+            extras = [f"{lemma} {c.lower_}" for c in w.children if c.dep_ in {"prt", "prep"}]
+            extras += [w.lower_] if w.lower_ != lemma else []
+            for status in STATUS_ORDER:
+                cue = set(cues[status])
+                if lemma in cue or any(x in cue for x in extras):
+                    if w.dep_ == "xcomp" and w.head.lemma_.lower() in intent and \
+                            status not in {"proposed", "under negotiation"}:
+                        return "proposed"  # "offered to broker a truce"
+                    if status == "in force" and grammar.future(w):
+                        return "agreed"  # "will be monitored": not yet in force
+                    # "broke" is a violation only when nothing says otherwise (see _ceasefire)
+                    return status
+        # multiword cues in the sentence around the noun ("in favor of a ceasefire", "took effect")
+        sent = self.ctx.sent_of(noun)
+        window = sent.text.lower() + " " + " ".join(t.lemma_.lower() for t in sent)
+        for status in STATUS_ORDER:
+            multi = tuple(c for c in cues[status] if " " in c)
+            if multi and cue_pattern(multi).search(window):
+                return status
+        # a ceasefire spoken of as existing ("after the ceasefire") is in force
+        if any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children) and noun.head.lower_ in {"after", "since", "during", "under"}:
+            return "in force"
+        return None
+
+    def _tense(self, verb: Token) -> str | None:
+        mt = self.lex.meetings
+        return grammar.event_status(verb, set(mt["planned_verbs"]), mt["cancelled_verbs"], set(mt["destination_required"]))
+
+    # ---- within the document --------------------------------------------------------------------
+    def _named_parties(self, parties: list[str]) -> set[str]:
+        actors = self.table.actors
+        return {p for p in parties if p in actors and not actors[p].described and actors[p].kind != "Group"}
+
+    def _add(self, truce: _Truce) -> None:
+        for other in reversed(self.truces):
+            mine, theirs = self._named_parties(truce.parties), self._named_parties(other.parties)
+            distinct = len(mine) >= 2 and len(theirs) >= 2 and not mine & theirs
+            if not distinct and (len(mine) < 2 or len(theirs) < 2 or mine & theirs):
+                other.parties = unique(other.parties + truce.parties)
+                other.mediators = unique(other.mediators + truce.mediators)
+                if status_rank(truce.status) > status_rank(other.status):
+                    other.status = truce.status
+                other.date = other.date or truce.date
+                if truce.evidence[0] not in other.evidence:
+                    other.evidence.append(truce.evidence[0])
+                other.triggers += truce.triggers
+                other.breakers = unique(other.breakers + truce.breakers)
+                other.rules = unique(other.rules + truce.rules)
+                return
+        self.truces.append(truce)
+
+    def finish(self) -> Reading[Ceasefire]:
+        # loose mediators join the ceasefire nearest before them (else the first after them)
+        for sent_start, actor, span in self.loose_mediators:
+            if not self.truces:
+                break
+            before = [t for t in self.truces if t.sent_start <= sent_start]
+            truce = before[-1] if before else self.truces[0]
+            if actor not in truce.parties and actor not in truce.mediators:
+                truce.mediators.append(actor)
+                truce.rules = unique([*truce.rules, "ceasefire.sentence_mediator"])
+                if span not in truce.evidence:
+                    truce.evidence.append(span)
+        sides: dict[int, list[str]] = {}
+        for sent_start, actor in self.loose_parties:
+            sides.setdefault(sent_start, []).append(actor)
+        for sent_start, actors in sides.items():
+            same = [t for t in self.truces if t.sent_start == sent_start and not t.parties]
+            if same:
+                same[0].parties.extend(a for a in unique(actors) if a not in same[0].mediators)
+        used: set[str] = set()
+        for truce in self.truces:
+            self._settle_breaks(truce)
+            truce.mediators = [m for m in truce.mediators if m not in truce.parties]
+            used.update(truce.parties + truce.mediators)
+        found = tuple(Found(Ceasefire(tuple(t.parties), tuple(t.mediators), t.status, t.date,  # type: ignore[arg-type]
+                                      tuple(t.evidence), tuple(t.rules)), tuple(t.triggers)) for t in self.truces)
+        return Reading(found, frozenset(used), tuple(self.warnings))
+
+    def _settle_breaks(self, truce: _Truce) -> None:
+        """'The truce was broken by X': X violated it and is bound by it. Unless the document
+        names X as a mediator of this very truce: a mediator does not break its own truce, and
+        machine translation renders "brokered by" as "broken by"; that reading is reported."""
+        for actor in truce.breakers:
+            if actor in truce.mediators:
+                self.warnings.append(f"{self.ctx.document.id}: {actor} mediates this ceasefire; 'broken by' it "
+                                     "is read as 'brokered by', not as a violation")
+                continue
+            if actor not in truce.parties:
+                truce.parties.append(actor)
+            if status_rank(truce.status) < status_rank("violated"):
+                truce.status = "violated"
+                truce.rules = unique([*truce.rules, "ceasefire.broken_by"])
+
+
+def _cease_fire(token: Token, sent: Span) -> Token | None:
+    """'cease-fire' split by the tokenizer: the 'fire' token heads the phrase."""
+    doc = token.doc
+    nxt = [doc[i] for i in range(token.i + 1, min(token.i + 3, sent.end))]
+    words = [t.lower_ for t in nxt]
+    if words[:1] == ["fire"]:
+        return nxt[0]
+    if words[:2] == ["-", "fire"]:
+        return nxt[1]
+    return None
