@@ -22,7 +22,6 @@ from kg.extract.ceasefires import read_ceasefires
 from kg.extract.context import DocContext
 from kg.extract.meetings import read_meetings
 from kg.extract.mentions import find_mentions
-from kg.extract.noise import noise_regions
 from kg.extract.statements import read_statements
 from kg.models import Document, Extraction
 from kg.nlp.lexicon import Lexicon, lexicon
@@ -33,7 +32,7 @@ __all__ = ["extract"]
 def extract(document: Document, doc: Doc, lex: Lexicon | None = None) -> Extraction:
     """Read one parsed document."""
     lex = lex or lexicon()
-    ctx = DocContext(document, doc, noise_regions(document.text))
+    ctx = DocContext(document, doc, lex)
     table = find_mentions(ctx, lex)
     return assemble(ctx, table,
                     statements=read_statements(ctx, table, lex),

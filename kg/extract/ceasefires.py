@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Span, Token
 
-from kg.extract import grammar
 from kg.extract.context import DocContext, Found, Reading
+from kg.extract.grammar import governing_verb
 from kg.extract.mentions import MentionTable
-from kg.models import Ceasefire, DateRef, status_rank, unique
+from kg.models import CEASEFIRE_STATUSES, Ceasefire, CeasefireStatus, DateRef, status_rank, unique
 from kg.models import Span as Evidence
 from kg.nlp.lexicon import Lexicon, cue_pattern
 
-# Checked in this order: the first status whose cue matches wins.
-STATUS_ORDER = ("collapsed", "violated", "in force", "agreed", "under negotiation", "proposed")
+# Checked in this order: the first status whose cue matches wins (the later stage first).
+STATUS_ORDER: tuple[CeasefireStatus, ...] = tuple(reversed(CEASEFIRE_STATUSES))
 
 
 @dataclass
@@ -30,7 +30,7 @@ class _Truce:
 
     parties: list[str]
     mediators: list[str]
-    status: str | None
+    status: CeasefireStatus | None
     date: DateRef | None
     evidence: list[Evidence]
     triggers: list[int]  # char offsets of trigger words
@@ -49,9 +49,9 @@ def read_ceasefires(ctx: DocContext, table: MentionTable, lex: Lexicon) -> Readi
 
 class _CeasefireReader:
     def __init__(self, ctx: DocContext, table: MentionTable, lex: Lexicon):
-        self.ctx, self.table, self.lex = ctx, table, lex
-        self.words = lex.ceasefires
-        self.status_words = {w for ws in self.words["status_cues"].values() for w in ws if " " not in w}
+        self.ctx, self.table, self.g = ctx, table, ctx.grammar
+        self.words, self.motion = lex.ceasefires, lex.meetings.destination_required
+        self.status_words = {w for ws in self.words.status_cues.values() for w in ws if " " not in w}
         self.truces: list[_Truce] = []
         self.loose_mediators: list[tuple[int, str, Evidence]] = []  # (sentence start, actor, evidence)
         self.loose_parties: list[tuple[int, str]] = []  # sides named with a mediation, not with the truce
@@ -59,64 +59,63 @@ class _CeasefireReader:
 
     # ---- triggers -------------------------------------------------------------------------------
     def read(self, sent: Span) -> None:
-        single = {n for n in self.words["nouns"] if " " not in n}
+        w = self.words
         span = self.ctx.evidence(sent)
         for token in sent:
             low = token.lower_
-            if low not in single and token.lemma_.lower() not in single:
-                split = _cease_fire(token, sent) if low == "cease" else None
+            if low not in w.nouns and token.lemma_.lower() not in w.nouns:
+                split = self._split_noun(token, sent)
                 if split is None:
                     continue
                 token = split
             if token.ent_type_ in {"ORG", "PERSON", "WORK_OF_ART", "LAW"}:
                 continue  # "Ceasefire Violations Committee": a name, not a truce
-            if token.tag_ == "NNS" or any(c.lower_ in {"previous", "earlier", "past", "former", "prior", "other"}
-                                          for c in token.children):
+            if token.tag_ == "NNS" or any(c.lower_ in w.other_truce_modifiers for c in token.children):
                 continue  # "previous ceasefires have been violated": other truces, spoken of in general
             head = token
             nxt = self.ctx.doc[token.i + 1] if token.i + 1 < sent.end else None
-            if token.dep_ != "compound" and nxt is not None and nxt.lower_ in {"talks", "negotiations", "deal", "agreement", "proposal", "plan"}:
+            if token.dep_ != "compound" and nxt is not None and nxt.lower_ in w.following_heads:
                 head = nxt
             elif token.dep_ == "compound":
                 # "ceasefire talks", "truce deal": the head noun carries the status
-                if token.head.lemma_.lower() not in self.status_words and token.head.lower_ not in {"agreement", "deal", "plan", "proposal", "talks", "negotiations", "violations"}:
+                if token.head.lemma_.lower() not in self.status_words and token.head.lower_ not in w.compound_heads:
                     continue
                 head = token.head
             self._ceasefire(sent, token, head, span)
         self._sentence_mediators(sent, span)
 
     def _ceasefire(self, sent: Span, noun: Token, np_head: Token, span: Evidence) -> None:
+        w = self.words
         status = self._status(noun, np_head)
-        if grammar.negated(np_head) and status not in {"proposed", "under negotiation", "collapsed"}:
+        if self.g.negated(np_head) and status not in {"proposed", "under negotiation", "collapsed"}:
             return  # "No ceasefire has been agreed": there is none to record
         parties, mediators = self._modifiers(sent, noun, np_head)
         breakers: list[str] = []
-        verb = grammar.governing_verb(np_head)
+        verb = governing_verb(np_head)
         if verb is not None:
             vlemma = verb.lemma_.lower()
             subj_actors = self.table.actors_at(self._subject(verb))
             agent_actors = [a for ag in verb.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
                             for a in self.table.actors_at(p)]
             cue_verb = vlemma in self.status_words
-            if vlemma in set(self.words["mediation_verbs"]):
+            if vlemma in w.mediation_verbs:
                 mediators += agent_actors if agent_actors else subj_actors
             elif cue_verb and status in {"agreed", "in force", "violated", "collapsed"} and \
-                    vlemma not in {"urge", "call", "demand", "propose", "oversee", "monitor", "enforce"} and \
-                    not (vlemma == "announce" and parties):
+                    vlemma not in w.non_binding_verbs and not (vlemma in w.announcing_verbs and parties):
                 # "Israel and Hamas agreed to a ceasefire": they are bound by it
                 parties += [a for a in self.table.with_states(subj_actors) if a in subj_actors or not parties]
-            elif status in {"proposed", "under negotiation"} and subj_actors and vlemma in {"demand", "seek", "want", "reject", "refuse", "accept", "declare", "arrange"}:
+            elif status in {"proposed", "under negotiation"} and subj_actors and vlemma in w.proposing_verbs:
                 parties += subj_actors
             # "rejected Saddam Hussein's proposal for a cease-fire": proposer and rejecter are the sides
-            if np_head.i == noun.i and noun.dep_ == "pobj" and noun.head.head.lemma_.lower() in {"proposal", "offer", "plan", "call", "bid"}:
+            if np_head.i == noun.i and noun.dep_ == "pobj" and noun.head.head.lemma_.lower() in w.proposal_nouns:
                 proposal = noun.head.head
                 parties += [a for c in proposal.children if c.dep_ == "poss" for a in self.table.actors_at(c)]
-                if proposal.head.lemma_.lower() in {"reject", "accept", "refuse", "welcome", "consider", "study"}:
+                if proposal.head.lemma_.lower() in w.proposal_responses:
                     parties += self.table.actors_at(self._subject(proposal.head))
             # "accused X of violating the ceasefire": X is bound by it
             if verb.dep_ == "pcomp" and verb.head.dep_ == "prep":
                 top = verb.head.head
-                if top.lemma_.lower() in {"accuse", "blame", "charge"}:
+                if top.lemma_.lower() in w.accusation_verbs:
                     obj = [c for c in top.children if c.dep_ == "dobj"]
                     if obj:
                         parties += self.table.actors_at(obj[0])
@@ -125,7 +124,7 @@ class _CeasefireReader:
             mediators += self._pursuers(verb)
             # "broken by X": a violation by X, decided once the document's mediators are known
             for v in [verb, *verb.conjuncts, *[c for c in verb.children if c.dep_ in {"advcl", "conj", "acl"}]]:
-                if v.lemma_.lower() == "break":
+                if v.lemma_.lower() in w.breach_verbs:
                     by = [a for ag in v.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
                           for a in self.table.actors_at(p)]
                     breakers += by
@@ -136,7 +135,7 @@ class _CeasefireReader:
         if not parties:
             parties = self._conflict_parties(sent)
         mediators = [m for m in unique(mediators) if m not in parties]
-        if grammar.hypothetical(np_head) and status in {"agreed", "in force"}:
+        if self.g.hypothetical(np_head) and status in {"agreed", "in force"}:
             status = "proposed"  # "If Israel agrees to a ceasefire ...": the sides are named, nothing is agreed
         # the day is read in the direction of the verb's tense ("discussed ... on Thursday" looks back)
         date = self.ctx.date_of(verb, self._tense(verb) == "planned") if verb is not None else None
@@ -145,7 +144,21 @@ class _CeasefireReader:
 
     # ---- arguments ------------------------------------------------------------------------------
     def _subject(self, verb: Token) -> Token | None:
-        return grammar.subject(verb, self.ctx.noise)
+        return self.g.subject(verb)
+
+    def _split_noun(self, token: Token, sent: Span) -> Token | None:
+        """'cease fire', 'cease-fire' split by the tokenizer: the second word heads the phrase."""
+        second = self.words.split_nouns.get(token.lower_)
+        if second is None:
+            return None
+        doc = token.doc
+        nxt = [doc[i] for i in range(token.i + 1, min(token.i + 3, sent.end))]
+        words = [t.lower_ for t in nxt]
+        if words[:1] == [second]:
+            return nxt[0]
+        if words[:2] == ["-", second]:
+            return nxt[1]
+        return None
 
     def _modifiers(self, sent: Span, noun: Token, np_head: Token) -> tuple[list[str], list[str]]:
         """Parties and mediators inside the noun phrase: "a truce between A and B", "the Gaza
@@ -153,21 +166,22 @@ class _CeasefireReader:
         parties: list[str] = []
         mediators: list[str] = []
         doc = self.ctx.doc
+        w = self.words
         for c in np_head.children:
-            if c.dep_ == "prep" and c.lower_ in {"between", "with", "among"}:
+            if c.dep_ == "prep" and c.lower_ in w.party_preps:
                 for p in c.children:
                     if p.dep_ == "pobj":
                         parties += self.table.actors_at(p)
             if c.dep_ in {"compound", "amod", "nmod", "poss"} and c.i < noun.i:
                 m = self.table.mention_at(c)
                 if m and m.key and m.kind != "Place":
-                    if c.i + 2 <= noun.i and doc[c.i + 1].text == "-" and doc[c.i + 2].lemma_.lower() in {"broker", "mediate", "brokered", "mediated"}:
+                    if c.i + 2 <= noun.i and doc[c.i + 1].text == "-" and doc[c.i + 2].lemma_.lower() in w.hyphen_mediation:
                         mediators.append(m.key)
                     else:
                         parties.append(m.key)
         # "Egyptian-brokered truce": the broker stands before the hyphen
         for t in doc[max(sent.start, noun.i - 4):noun.i]:
-            if t.lower_ in {"brokered", "mediated", "backed"} and t.i >= 2 and doc[t.i - 1].text == "-":
+            if t.lower_ in w.hyphen_mediators and t.i >= 2 and doc[t.i - 1].text == "-":
                 m = self.table.mention_at(doc[t.i - 2])
                 if m and m.key and m.kind != "Place" and m.key not in mediators:
                     mediators.append(m.key)
@@ -177,7 +191,7 @@ class _CeasefireReader:
     def _pursuers(self, verb: Token) -> list[str]:
         """'Washington intensifies its efforts to secure a ceasefire': who works for it. Only an
         aim counts (an infinitive or gerund); a truce 'reached' in a reported clause names no one."""
-        pursuit = set(self.words["pursuit_verbs"])
+        pursuit, nouns = self.words.pursuit_verbs, self.words.pursuit_nouns
         out: list[str] = []
         if verb.tag_ not in {"VB", "VBG"}:
             return out
@@ -193,37 +207,37 @@ class _CeasefireReader:
                 break
             t = t.head
             hops += 1
-            if t.lemma_.lower() in pursuit or t.lower_ in {"efforts", "effort", "bid", "push", "drive"}:
+            if t.lemma_.lower() in pursuit or t.lower_ in nouns:
                 seen_pursuit = True
         return out
 
     def _attack_targets(self, verb: Token) -> list[str]:
         """'broke the ceasefire by firing rockets at Israel': the side attacked is bound by it too."""
-        attacks = {"fire", "attack", "shell", "strike", "bomb", "launch", "target", "hit", "raid", "shoot"}
+        w = self.words
         out: list[str] = []
         for t in verb.subtree:
-            if t.lemma_.lower() not in attacks or t.i == verb.i:
+            if t.lemma_.lower() not in w.attack_verbs or t.i == verb.i:
                 continue
             for c in t.children:
-                if c.dep_ == "dobj" and self.table.actor_at(c) and t.lemma_.lower() not in {"fire", "launch"}:
+                if c.dep_ == "dobj" and self.table.actor_at(c) and t.lemma_.lower() not in w.weapon_verbs:
                     out += [a for a in self.table.actors_at(c) if a.startswith("country:")]
-                if c.dep_ == "prep" and c.lower_ in {"at", "on", "into"}:
+                if c.dep_ == "prep" and c.lower_ in w.target_preps:
                     out += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)
                             if a.startswith("country:")]
             for o in [c for c in t.children if c.dep_ == "dobj"]:  # "firing rockets at X"
                 for c in o.children:
-                    if c.dep_ == "prep" and c.lower_ in {"at", "on", "into"}:
+                    if c.dep_ == "prep" and c.lower_ in w.target_preps:
                         out += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)
                                 if a.startswith("country:")]
         return out
 
     def _conflict_parties(self, sent: Span) -> list[str]:
         """'the conflict between A and B' in the sentence gives the parties when the truce has none."""
-        conflict = set(self.words["conflict_nouns"])
+        w = self.words
         for t in sent:
-            if t.lemma_.lower() in conflict or t.lower_ in conflict:
+            if t.lemma_.lower() in w.conflict_nouns or t.lower_ in w.conflict_nouns:
                 for c in t.children:
-                    if c.dep_ == "prep" and c.lower_ == "between":
+                    if c.dep_ == "prep" and c.lower_ in w.conflict_preps:
                         for p in c.children:
                             if p.dep_ == "pobj":
                                 found = self.table.actors_at(p)
@@ -234,39 +248,39 @@ class _CeasefireReader:
     def _sentence_mediators(self, sent: Span, span: Evidence) -> None:
         """'along with mediators Qatar and Egypt', "Egypt's mediation efforts": mediators named
         in a sentence, attached to the ceasefire of this sentence or the nearest one."""
-        mediator_nouns = set(self.words["mediator_nouns"])
+        w = self.words
         names: list[str] = []
         for t in sent:
             low = t.lower_
-            if low in mediator_nouns:
+            if low in w.mediator_nouns:
                 for c in t.children:
                     if c.dep_ in {"appos", "compound", "pobj", "nmod"}:
                         names += self.table.actors_at(c)
-                    if c.dep_ == "prep" and c.lower_ in {"like", "including"}:
+                    if c.dep_ == "prep" and c.lower_ in w.inclusion_preps:
                         names += [a for p in c.children for a in self.table.actors_at(p)]
                 # "the United States, along with mediators Qatar and Egypt": the US mediates too
-                if t.head.lower_ in {"with"} and t.head.head.lower_ in {"along", "together"}:
+                if f"{t.head.head.lower_} {t.head.lower_}" in w.accompaniment:
                     along = t.head.head
                     if along.head.i != along.i:
                         names += self.table.actors_at(along.head)
                 m = self.table.mention_at(t.head)
                 if t.dep_ == "appos" and m and m.key:
                     names.append(m.key)
-            if low in {"mediation", "mediating"}:
+            if low in w.mediation_nouns:
                 owner = t.head if t.dep_ == "compound" else t
                 for c in owner.children:
                     if c.dep_ == "poss":
                         names += self.table.actors_at(c)
-            if low in {"mediating", "brokering"} and t.pos_ != "VERB":  # "with Turkey mediating" parsed as a noun
+            if low in w.mediation_gerunds and t.pos_ != "VERB":  # "with Turkey mediating" parsed as a noun
                 for c in t.children:
                     if c.dep_ in {"compound", "nsubj", "nmod"}:
                         names += self.table.actors_at(c)
-            if low == "mediation":  # "under Saudi and U.S. mediation"
+            if low in w.modified_mediation:  # "under Saudi and U.S. mediation"
                 for c in t.children:
                     if c.dep_ in {"amod", "nmod", "compound"}:
                         names += self.table.actors_at(c)
             lemma = t.lemma_.lower()
-            if t.pos_ == "VERB" and lemma in set(self.words["mediation_verbs"]):
+            if t.pos_ == "VERB" and lemma in w.mediation_verbs:
                 agents = [a for ag in t.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
                           for a in self.table.actors_at(p)]
                 subj = self._subject(t) if any(c.dep_ == "nsubj" for c in t.children) else None
@@ -277,16 +291,17 @@ class _CeasefireReader:
                 elif t.dep_ == "acl" and t.tag_ == "VBG":
                     names += self.table.actors_at(t.head)  # "with Qatar mediating" parsed as a modifier of Qatar
                 for c in t.children:  # "mediating between Israel and Hamas"
-                    if c.dep_ == "prep" and c.lower_ == "between":
+                    if c.dep_ == "prep" and c.lower_ in w.mediated_sides_preps:
                         sides = [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
                         self.loose_parties += [(sent.start, a) for a in sides]
         for a in unique(names):
             self.loose_mediators.append((sent.start, a, span))
 
     # ---- status, date ---------------------------------------------------------------------------
-    def _status(self, noun: Token, np_head: Token) -> str | None:
+    def _status(self, noun: Token, np_head: Token) -> CeasefireStatus | None:
         """The status the nearest cue word gives: modifiers, then the governing words upwards."""
-        cues = self.words["status_cues"]
+        w = self.words
+        cues = w.status_cues
         words: list[Token] = []
         if np_head.i != noun.i:
             words.append(np_head)
@@ -297,24 +312,21 @@ class _CeasefireReader:
             t = t.head
             words.append(t)
             hops += 1
-            if t.pos_ == "VERB" and t.dep_ not in {"xcomp", "pcomp", "advcl", "acl", "ccomp"}:
-                if t.dep_ not in {"xcomp", "conj"}:
-                    break
+            if t.pos_ == "VERB" and t.dep_ not in {"xcomp", "pcomp", "advcl", "acl", "ccomp", "conj"}:
+                break
         words += [c for c in noun.children if c.dep_ in {"amod", "compound"}]
-        intent = {"offer", "try", "attempt", "hope", "seek", "want", "aim", "push", "work", "plan", "propose",
-                  "urge", "call", "press", "strive", "struggle", "fail"}
-        for w in words:
-            lemma = w.lemma_.lower()
+        for word in words:
+            lemma = word.lemma_.lower()
             # particles: "call for", "push for", "break down"
-            extras = [f"{lemma} {c.lower_}" for c in w.children if c.dep_ in {"prt", "prep"}]
-            extras += [w.lower_] if w.lower_ != lemma else []
+            extras = [f"{lemma} {c.lower_}" for c in word.children if c.dep_ in {"prt", "prep"}]
+            extras += [word.lower_] if word.lower_ != lemma else []
             for status in STATUS_ORDER:
-                cue = set(cues[status])
+                cue = cues[status]
                 if lemma in cue or any(x in cue for x in extras):
-                    if w.dep_ == "xcomp" and w.head.lemma_.lower() in intent and \
+                    if word.dep_ == "xcomp" and word.head.lemma_.lower() in w.intent_verbs and \
                             status not in {"proposed", "under negotiation"}:
                         return "proposed"  # "offered to broker a truce"
-                    if status == "in force" and grammar.future(w):
+                    if status == "in force" and self.g.future(word):
                         return "agreed"  # "will be monitored": not yet in force
                     # "broke" is a violation only when nothing says otherwise (see _ceasefire)
                     return status
@@ -326,13 +338,13 @@ class _CeasefireReader:
             if multi and cue_pattern(multi).search(window):
                 return status
         # a ceasefire spoken of as existing ("after the ceasefire") is in force
-        if any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children) and noun.head.lower_ in {"after", "since", "during", "under"}:
+        if any(c.dep_ == "det" and c.lower_ in self.g.words.definite_articles for c in noun.children) and \
+                noun.head.lower_ in w.existing_preps:
             return "in force"
         return None
 
     def _tense(self, verb: Token) -> str | None:
-        mt = self.lex.meetings
-        return grammar.event_status(verb, set(mt["planned_verbs"]), mt["cancelled_verbs"], set(mt["destination_required"]))
+        return self.g.status(verb, self.motion)
 
     # ---- within the document --------------------------------------------------------------------
     def _named_parties(self, parties: list[str]) -> set[str]:
@@ -381,7 +393,7 @@ class _CeasefireReader:
             self._settle_breaks(truce)
             truce.mediators = [m for m in truce.mediators if m not in truce.parties]
             used.update(truce.parties + truce.mediators)
-        found = tuple(Found(Ceasefire(tuple(t.parties), tuple(t.mediators), t.status, t.date,  # type: ignore[arg-type]
+        found = tuple(Found(Ceasefire(tuple(t.parties), tuple(t.mediators), t.status, t.date,
                                       tuple(t.evidence), tuple(t.rules)), tuple(t.triggers)) for t in self.truces)
         return Reading(found, frozenset(used), tuple(self.warnings))
 
@@ -400,14 +412,3 @@ class _CeasefireReader:
                 truce.status = "violated"
                 truce.rules = unique([*truce.rules, "ceasefire.broken_by"])
 
-
-def _cease_fire(token: Token, sent: Span) -> Token | None:
-    """'cease-fire' split by the tokenizer: the 'fire' token heads the phrase."""
-    doc = token.doc
-    nxt = [doc[i] for i in range(token.i + 1, min(token.i + 3, sent.end))]
-    words = [t.lower_ for t in nxt]
-    if words[:1] == ["fire"]:
-        return nxt[0]
-    if words[:2] == ["-", "fire"]:
-        return nxt[1]
-    return None

@@ -11,9 +11,11 @@ from typing import Generic, TypeVar
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract import dates
-from kg.extract.noise import Region, in_noise
+from kg.extract.grammar import Grammar
+from kg.extract.noise import in_noise, noise_regions
 from kg.models import DateRef, Document
 from kg.models import Span as Evidence
+from kg.nlp.lexicon import Lexicon
 
 R = TypeVar("R")
 
@@ -22,8 +24,9 @@ class DocContext:
     """One parsed document: its sentences (indexed by token), the page noise to skip, the
     sentence as evidence, and the DATE entities of each sentence."""
 
-    def __init__(self, document: Document, doc: Doc, regions: tuple[Region, ...]):
-        self.document, self.doc, self.regions = document, doc, regions
+    def __init__(self, document: Document, doc: Doc, lex: Lexicon):
+        self.document, self.doc = document, doc
+        self.regions = regions = noise_regions(document.text, lex.noise)
         self.sents: list[Span] = list(doc.sents)
         # token -> its sentence, computed once (spaCy's Token.sent walks the doc on every call)
         self.sent_index = [0] * len(doc)
@@ -35,6 +38,7 @@ class DocContext:
                               if in_noise(regions, s.start_char, s.end_char) or not s.text.strip())
         # tokens inside noise regions: a dateline before a sentence, parsed into it
         self.noise = frozenset(t.i for t in doc if any(r.begin <= t.idx < r.end for r in regions))
+        self.grammar = Grammar(lex.grammar, self.noise)
         self.dates_by_sent: dict[int, list[Span]] = {}
         for ent in doc.ents:
             if ent.label_ == "DATE":

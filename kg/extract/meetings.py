@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Span, Token
 
-from kg.extract import grammar
 from kg.extract.context import DocContext, Found, Reading
+from kg.extract.grammar import governing_verb
 from kg.extract.mentions import MentionTable
-from kg.models import DateRef, Meeting, meeting_group, unique
+from kg.models import DateRef, Meeting, MeetingKind, MeetingMode, MeetingStatus, meeting_group, unique
 from kg.models import Span as Evidence
 from kg.nlp.lexicon import Lexicon, cue_pattern
 
@@ -57,7 +57,7 @@ def read_meetings(ctx: DocContext, table: MentionTable, lex: Lexicon) -> Reading
     for sent in ctx.sentences():
         reader.read(sent)
     # talks with one side and no place ("ready to resume talks") say too little to be a meeting
-    events = [ev for ev in reader.meetings if ev.kind not in {"talks", "call"} or ev.location
+    events = [ev for ev in reader.meetings if ev.kind not in lex.meetings.one_sided_kinds or ev.location
               or len(ev.participants) >= 2]
     found = tuple(Found(Meeting(ev.kind, tuple(ev.participants), ev.status, ev.mode, ev.location,  # type: ignore[arg-type]
                                 ev.date, tuple(ev.evidence), tuple(ev.rules)), tuple(ev.triggers))
@@ -68,13 +68,13 @@ def read_meetings(ctx: DocContext, table: MentionTable, lex: Lexicon) -> Reading
 
 class _MeetingReader:
     def __init__(self, ctx: DocContext, table: MentionTable, lex: Lexicon):
-        self.ctx, self.table, self.lex = ctx, table, lex
-        self.words = lex.meetings
+        self.ctx, self.table, self.g = ctx, table, ctx.grammar
+        self.words, self.speech, self.cancelled = lex.meetings, lex.speech, lex.grammar.cancelled_verbs
         self.meetings: list[_Event] = []
 
     # ---- triggers -------------------------------------------------------------------------------
     def read(self, sent: Span) -> None:
-        verbs, nouns = self.words["verbs"], self.words["nouns"]
+        verbs, nouns = self.words.verbs, self.words.nouns
         for token in sent:
             lemma = token.lemma_.lower()
             # a "verb" in a noun's place ("Ceasefire talks ... resumed") is a noun
@@ -85,15 +85,16 @@ class _MeetingReader:
                 self._noun(sent, token)
 
     def _verb(self, sent: Span, verb: Token, lemma: str) -> None:
-        mt = self.words
-        kind = mt["verbs"][lemma]
-        if lemma == "call" and (grammar.introduces_speech(verb, self.lex.speech["call_for_particles"])
-                                or any(c.lower_ == "off" for c in verb.children)):
+        mt, speech = self.words, self.speech
+        kind = mt.verbs[lemma]
+        if lemma in speech.particle_required and (
+                self.g.introduces_speech(verb, speech.particle_required[lemma], speech.particles_not_speech)
+                or self.g.phrasal(verb, self.cancelled)):
             return  # "called for a truce" is speech; "called off the trip" cancels a trip (read at the noun)
         objs = [c for c in verb.children if c.dep_ in {"dobj", "attr"}]
         meeting_obj = [o for o in objs if self._kind(o)]
-        if lemma in mt["object_required"]:
-            allowed = mt["object_required"][lemma]
+        if lemma in mt.object_required:
+            allowed = mt.object_required[lemma]
             objs_ok = [o for o in objs if o.lemma_.lower() in allowed or o.lower_ in allowed]
             if allowed and not objs_ok:
                 return
@@ -102,29 +103,28 @@ class _MeetingReader:
         elif meeting_obj:
             kind = self._kind(meeting_obj[0]) or kind  # "hosted a summit"
         # object control ("advised X to travel"): advice is no plan
-        if verb.dep_ == "xcomp" and verb.head.lemma_.lower() in {"advise", "urge", "ask", "encourage", "invite", "tell", "press", "call"}:
+        if verb.dep_ == "xcomp" and verb.head.lemma_.lower() in mt.control_verbs:
             return
         # purpose ("held a phone call to discuss Gaza", "travelled to Cairo to meet X"): part of that event
-        if verb.dep_ in {"advcl", "xcomp", "acl", "relcl"} and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        if verb.dep_ in {"advcl", "xcomp", "acl", "relcl"} and self.g.infinitive(verb):
             host = next((ev for ev in self.meetings for h in (verb.head, verb.head.head) if h.idx in ev.triggers), None)
             if host is not None:
-                partners = [a for c in verb.children if c.dep_ in {"dobj"} or (c.dep_ == "prep" and c.lower_ == "with")
+                partners = [a for c in verb.children
+                            if c.dep_ in {"dobj"} or (c.dep_ == "prep" and c.lower_ in self.words.purpose_preps)
                             for p in ([c] if c.dep_ == "dobj" else [x for x in c.children if x.dep_ == "pobj"])
                             for a in self.table.actors_at(p)]
                 host.absorb(evidence=self.ctx.evidence(sent), trigger=verb.idx,
                             participants=self.table.with_states(partners), rules=("meeting.purpose",))
                 return
         participants, partners, location = self._verb_arguments(verb, lemma, objs)
-        if lemma in mt["partner_required"] and not partners and not meeting_obj and len(participants) < 2:
+        if lemma in mt.partner_required and not partners and not meeting_obj and len(participants) < 2:
             return  # "Benton and Fawzi discussed ...": two subjects are partners to each other
-        if lemma in mt["destination_required"] and not location and not partners:
-            return
-        if lemma == "visit" and not location and not partners:
+        if (lemma in mt.destination_required or lemma in mt.place_or_partner_required) and not location and not partners:
             return
         participants = unique(participants + partners)
         if not participants:
             return
-        if grammar.negated(verb) or grammar.hypothetical(verb):
+        if self.g.negated(verb) or self.g.hypothetical(verb):
             return  # "did not meet", "refused to meet", "if they meet"
         status = self._status(verb)
         mode = self._mode(sent, verb, kind, location)
@@ -138,20 +138,19 @@ class _MeetingReader:
         if kind is None:
             return
         # read by its verb ("held talks", "attended a summit", "hosted a summit")
-        if noun.dep_ in {"dobj", "attr"} and head.pos_ == "VERB" and head.lemma_.lower() in mt["verbs"] and \
-                head.lemma_.lower() not in {"call"}:
+        if noun.dep_ in {"dobj", "attr"} and head.pos_ == "VERB" and head.lemma_.lower() in mt.verbs and \
+                head.lemma_.lower() not in mt.objects_read_alone:
             return
         if noun.ent_type_ in {"ORG", "PERSON", "EVENT", "WORK_OF_ART"}:
             return
         rule = f"meeting.noun.{noun.lower_}"
         participants, by_agent, location, poss = self._noun_arguments(noun)
-        compounds = [c.lower_ for c in noun.children if c.dep_ == "compound" and c.lower_ in {"phone", "telephone", "video"}]
-        compound_kind = compounds[-1] if compounds else None
+        modes = [mt.mode_compounds[c.lower_] for c in noun.children if c.dep_ == "compound" and c.lower_ in mt.mode_compounds]
+        mode: MeetingMode | None = modes[-1] if modes else None  # "a phone call", "a video conference"
         dets = [c for c in noun.children if c.dep_ == "det"]
-        definite = bool(poss) or (dets and dets[0].lower_ in {"the", "this", "that", "these"}) or noun.dep_ == "compound"
+        definite = bool(poss) or (dets and dets[0].lower_ in self.g.words.definite_determiners) or noun.dep_ == "compound"
         span = self.ctx.evidence(sent)
-        mode = "phone" if compound_kind in {"phone", "telephone"} else "video" if compound_kind == "video" else None
-        verb = grammar.governing_verb(noun)
+        verb = governing_verb(noun)
         # "will travel to Somalia for talks with X": the purpose of a trip is part of that trip
         if verb is not None:
             host = next((ev for ev in self.meetings if verb.idx in ev.triggers), None)
@@ -177,27 +176,26 @@ class _MeetingReader:
                 else:
                     participants = found + participants
         participants = unique(participants)
-        if not participants or grammar.negated(noun) or grammar.hypothetical(noun):
+        if not participants or self.g.negated(noun) or self.g.hypothetical(noun):
             return
         if location is None:
             location = self._clause_place(noun) or (self._clause_place(verb) if verb is not None else None)
         status = self._status(verb) if verb is not None else None
-        if any(a.lower_ in {"planned", "upcoming", "scheduled", "proposed", "expected", "next", "forthcoming"} for a in noun.lefts):
+        if any(a.lower_ in mt.planned_modifiers for a in noun.lefts):
             status = "planned"
-        if verb is not None and (verb.lemma_.lower() in set(mt["cancelled_verbs"]) or
-                                 (verb.lemma_.lower() == "call" and any(c.lower_ == "off" for c in verb.children))):
+        if verb is not None and self.g.phrasal(verb, self.cancelled):
             status = "cancelled"
         mode = mode or self._mode(sent, noun, kind, location)
         date = self.ctx.date_of(verb, status == "planned") if verb is not None and status != "cancelled" else None
         self._add(_Event(kind, participants, status, mode, location, date, [span], triggers=[noun.idx], rules=[rule]))
 
-    def _kind(self, noun: Token) -> str | None:
-        nouns = self.words["nouns"]
+    def _kind(self, noun: Token) -> MeetingKind | None:
+        nouns = self.words.nouns
         return nouns.get(noun.lower_) or nouns.get(noun.lemma_.lower())
 
     # ---- arguments ------------------------------------------------------------------------------
     def _subject(self, verb: Token) -> Token | None:
-        return grammar.subject(verb, self.ctx.noise)
+        return self.g.subject(verb)
 
     def _verb_arguments(self, verb: Token, lemma: str, objs: list[Token]) -> tuple[list[str], list[str], str | None]:
         """The participants (subject side), partners (object side) and location of a meeting verb."""
@@ -209,34 +207,33 @@ class _MeetingReader:
         participants += [a for c in verb.children if c.dep_ == "dep" and c.i < verb.i for a in self.table.actors_at(c)]
         partners: list[str] = []
         location = None
-        locative = set(mt["location_preps"])
+        locative = mt.location_preps
         for c in verb.children:
-            if c.dep_ == "dobj" and lemma in mt["destination_required"]:
+            if c.dep_ == "dobj" and lemma in mt.destination_required:
                 continue  # "left 232 dead", "headed the delegation": no partner, no trip
             if c.dep_ == "dobj":
                 place = self.table.place_at(c)
-                if lemma in {"visit", "tour"} and place and (place.startswith("place:") or not self.table.is_person_like(c)):
+                if lemma in mt.place_object_verbs and place and (place.startswith("place:") or not self.table.is_person_like(c)):
                     location = place
                 else:
                     partners += self.table.actors_at(c)
-            elif c.dep_ == "prep" and c.lower_ in {"with", "to", "between"} | locative:
+            elif c.dep_ == "prep" and (c.lower_ in mt.partner_preps or c.lower_ in mt.partner_to_preps or c.lower_ in locative):
                 for p in c.children:
                     if p.dep_ != "pobj":
                         continue
                     place = self.table.place_at(p)
                     if c.lower_ in locative and place and (
-                            lemma in mt["destination_required"] or lemma in {"visit", "meet", "host", "hold", "attend", "arrive"}
-                            or place.startswith("place:")):
+                            lemma in mt.destination_required or lemma in mt.located_verbs or place.startswith("place:")):
                         location = location or place
-                    elif c.lower_ in {"with", "between"} or (c.lower_ == "to" and lemma in {"speak", "talk", "give", "pay"}):
+                    elif c.lower_ in mt.partner_preps or (c.lower_ in mt.partner_to_preps and lemma in mt.to_partner_verbs):
                         partners += self.table.actors_at(p)
         for o in objs:
             for c in o.children:
-                if c.dep_ == "prep" and c.lower_ in {"with", "between"}:
+                if c.dep_ == "prep" and c.lower_ in mt.partner_preps:
                     partners += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
         # "met Tunisian President X in Tunis": the place may hang off the object or its apposition
         location = location or self._clause_place(verb)
-        if location is None and verb.dep_ == "relcl" and any(c.lower_ == "where" for c in verb.children):
+        if location is None and verb.dep_ == "relcl" and any(c.lower_ in self.g.words.relative_place for c in verb.children):
             location = self.table.place_at(verb.head)  # "in Vienna, where he met ..."
         return participants, partners, location
 
@@ -249,25 +246,26 @@ class _MeetingReader:
         for p in poss:
             participants += self.table.actors_at(p)
         by_agent: list[str] = []
+        mt = self.words
         for c in noun.children:
-            if c.dep_ == "prep" and c.lower_ in {"with", "between"}:
+            if c.dep_ == "prep" and c.lower_ in mt.partner_preps:
                 participants += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
-            if c.dep_ == "prep" and c.lower_ == "by":  # "a visit by the Afghan foreign minister"
+            if c.dep_ == "prep" and c.lower_ in mt.agent_preps:  # "a visit by the Afghan foreign minister"
                 by_agent += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
-            if c.dep_ == "prep" and c.lower_ in {"to", "in", "at"}:
+            if c.dep_ == "prep" and c.lower_ in mt.noun_place_preps:
                 for p in c.children:
                     if p.dep_ == "pobj":
                         location = location or self.table.place_at(p)
             if c.dep_ == "acl":  # "a meeting ..., scheduled for Friday in Washington"
                 for p in c.subtree:
-                    if p.dep_ == "pobj" and p.head.lower_ in {"in", "at"}:
+                    if p.dep_ == "pobj" and p.head.lower_ in mt.clause_place_preps:
                         location = location or self.table.place_at(p)
         return participants + by_agent, by_agent, location, poss
 
     def _clause_place(self, verb: Token) -> str | None:
         """The first place after 'in'/'at' in the verb's own clause."""
         for t in verb.subtree:
-            if t.dep_ != "pobj" or t.head.lower_ not in {"in", "at"}:
+            if t.dep_ != "pobj" or t.head.lower_ not in self.words.clause_place_preps:
                 continue
             h, inner = t.head, False
             while h.i != verb.i and h.i != h.head.i:
@@ -286,32 +284,29 @@ class _MeetingReader:
             return []
         out = []
         for c in subj.children:
-            if c.dep_ == "acl" and c.lemma_.lower() in {"lead", "head"}:
+            if c.dep_ == "acl" and c.lemma_.lower() in self.words.leader_verbs:
                 out += [a for ag in c.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
                         for a in self.table.actors_at(p)]
         return out
 
     # ---- status, mode -----------------------------------------------------------------------------
-    def _status(self, verb: Token) -> str | None:
-        mt = self.words
-        return grammar.event_status(verb, set(mt["planned_verbs"]), mt["cancelled_verbs"], set(mt["destination_required"]))
+    def _status(self, verb: Token) -> MeetingStatus | None:
+        return self.g.status(verb, self.words.destination_required)
 
-    def _mode(self, sent: Span, trigger: Token, kind: str, location: str | None = None) -> str | None:
+    def _mode(self, sent: Span, trigger: Token, kind: MeetingKind, location: str | None = None) -> MeetingMode | None:
         mt = self.words
-        lemma = trigger.lemma_.lower()
-        if lemma in {"telephone", "phone"} or (lemma == "call" and trigger.pos_ == "VERB"):
+        if trigger.pos_ == "VERB" and trigger.lemma_.lower() in mt.phone_verbs:
             return "phone"
         window = " ".join(t.lower_ for t in trigger.subtree)
-        window_sent = sent.text.lower()
-        if cue_pattern(tuple(mt["video_cues"])).search(window):
+        if cue_pattern(mt.video_cues).search(window):
             return "video"
-        if cue_pattern(tuple(c for c in mt["phone_cues"] if c != "called")).search(window):
+        if cue_pattern(mt.phone_cues).search(window):
             return "phone"
-        if kind == "call" and cue_pattern(("by phone", "phone call", "telephone")).search(window_sent):
+        if kind == "call" and cue_pattern(mt.call_phone_cues).search(sent.text.lower()):
             return "phone"
-        if kind == "call" and trigger.pos_ == "NOUN" and trigger.lower_ == "call":
+        if kind == "call" and trigger.pos_ == "NOUN" and trigger.lower_ in mt.phone_nouns:
             return "phone"  # "in a call with": a call is by telephone unless said otherwise
-        if kind in set(mt["in_person_kinds"]) or (location and location.startswith("place:") and kind != "call"):
+        if kind in mt.in_person_kinds or (location and location.startswith("place:") and kind != "call"):
             return "in person"
         return None
 
@@ -350,6 +345,4 @@ def _same_meeting(a: _Event, b: _Event) -> bool:
         return False
     if a.status and b.status and a.status != b.status:
         return False
-    if a.date and b.date and a.date.value and b.date.value and a.date.value != b.date.value:
-        return False
-    return True
+    return not (a.date and b.date and a.date.value and b.date.value and a.date.value != b.date.value)

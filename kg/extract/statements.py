@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
-from kg.extract import grammar
 from kg.extract.context import DocContext, Found, Reading
 from kg.extract.mentions import MentionTable
 from kg.models import Statement, unique
@@ -41,36 +40,35 @@ def read_statements(ctx: DocContext, table: MentionTable, lex: Lexicon) -> Readi
 
 class _StatementReader:
     def __init__(self, ctx: DocContext, table: MentionTable, lex: Lexicon):
-        self.ctx, self.table, self.lex = ctx, table, lex
+        self.ctx, self.table, self.words, self.g = ctx, table, lex.speech, ctx.grammar
         self.found: list[Found[Statement]] = []
         self.actors: set[str] = set()
 
     # ---- triggers -------------------------------------------------------------------------------
     def read(self, sent: Span) -> None:
-        speech = self.lex.speech
-        verbs = set(speech["reporting_verbs"])
-        needs_obj = speech["object_required"]
-        clause_only = set(speech["clause_only"])
-        quotes = grammar.quote_spans(sent, self.ctx.text)
-        if self._continued_quote(sent, quotes, verbs):
+        w = self.words
+        quotes = self.g.quote_spans(sent, self.ctx.text)
+        if self._continued_quote(sent, quotes):
             return
         for token in sent:
             if token.lemma_.lower() == "accord" or token.lower_ == "according":
                 self._according(sent, token, quotes)
                 continue
             lemma = token.lemma_.lower()
-            if token.pos_ not in {"VERB", "AUX"} or lemma not in verbs:
+            if token.pos_ not in {"VERB", "AUX"} or lemma not in w.reporting_verbs:
                 continue
+            needs_obj = w.object_required
             if lemma in needs_obj:
                 objs = [c for c in token.children if c.dep_ in {"dobj", "attr"}]
                 if not objs or (needs_obj[lemma] and objs[0].lemma_.lower() not in needs_obj[lemma]
                                 and objs[0].lower_ not in needs_obj[lemma]):
                     continue
-            if lemma == "call" and not grammar.introduces_speech(token, speech["call_for_particles"]):
+            if lemma in w.particle_required and \
+                    not self.g.introduces_speech(token, w.particle_required[lemma], w.particles_not_speech):
                 continue
-            if lemma in clause_only and not any(c.dep_ == "ccomp" for c in token.children) and \
+            if lemma in w.clause_only and not any(c.dep_ == "ccomp" for c in token.children) and \
                     not any(q[0] <= token.idx + 200 and abs(q[1] - token.idx) < 200 for q in quotes) and \
-                    not (token.dep_ in {"advcl", "parataxis", "ccomp"} and any(c.lower_ == "as" for c in token.children)):
+                    not (token.dep_ in {"advcl", "parataxis", "ccomp"} and self._attributed(token)):
                 continue  # "responded with force", "recalled its ambassador": no speech
             if token.dep_ == "amod" or token.tag_ == "VBN" and token.dep_ in {"acl"}:
                 continue
@@ -86,13 +84,14 @@ class _StatementReader:
                 self._add(Statement(who, said.text, said.quote, (), self.ctx.date_of(token, future=False),
                                     (self.ctx.evidence(sent),), (f"statement.verb.{lemma}", said.rule)), said)
 
-    def _continued_quote(self, sent: Span, quotes: Quotes, verbs: set[str]) -> bool:
+    def _continued_quote(self, sent: Span, quotes: Quotes) -> bool:
         """A sentence that is only a quote, right after a quoted statement, goes on with its speaker."""
         text = self.ctx.text
         body = text[sent.start_char:sent.end_char].strip()
-        if not quotes or not body or body[0] not in grammar.QUOTES or body.rstrip(".")[-1] not in grammar.QUOTES + ".!?":
+        marks = self.g.words.quotes
+        if not quotes or not body or body[0] not in marks or body.rstrip(".")[-1] not in marks + ".!?":
             return False
-        if any(t.lemma_.lower() in verbs and t.pos_ == "VERB" and self._subject(t) is not None
+        if any(t.lemma_.lower() in self.words.reporting_verbs and t.pos_ == "VERB" and self._subject(t) is not None
                and self.table.actor_at(self._subject(t)) for t in sent):
             return False  # it has an attribution of its own
         q0, q1 = quotes[0][0], quotes[-1][1]
@@ -102,7 +101,7 @@ class _StatementReader:
         gap = text[previous.evidence[0].end:sent.start_char]
         if not previous.quote or gap.count("\n") > 1 or len(gap.strip()) > 0:
             return False
-        said = _Said(grammar.strip_quote(text[q0:q1]), q0, q1, True, "statement.continued_quote")
+        said = _Said(self.g.strip_quote(text[q0:q1]), q0, q1, True, "statement.continued_quote")
         self._add(Statement(previous.speaker, said.text, True, (), previous.date, (self.ctx.evidence(sent),),
                             (said.rule,)), said)
         return True
@@ -126,7 +125,11 @@ class _StatementReader:
 
     # ---- arguments ------------------------------------------------------------------------------
     def _subject(self, verb: Token) -> Token | None:
-        return grammar.subject(verb, self.ctx.noise)
+        return self.g.subject(verb)
+
+    def _attributed(self, verb: Token) -> bool:
+        """'as X has detailed': the verb is marked as an attribution."""
+        return any(c.lower_ in self.words.attribution_markers for c in verb.children)
 
     def _speaker(self, verb: Token) -> str | None:
         subj = self._subject(verb)
@@ -144,8 +147,8 @@ class _StatementReader:
         inside = [q for q in quotes if q[0] <= verb.idx < q[1]]
         outside = [q for q in quotes if not (q[0] <= verb.idx < q[1])]
         comp = [c for c in verb.children if c.dep_ in {"ccomp", "xcomp", "dobj", "oprd", "prep", "attr"}
-                and not (c.dep_ == "prep" and c.lower_ not in {"for", "on", "about", "that"})]
-        comp = [c for c in comp if c.dep_ != "dobj" or not self.table.actor_at(c) or verb.lemma_ in {"express", "voice"}]
+                and not (c.dep_ == "prep" and c.lower_ not in self.words.content_preps)]
+        comp = [c for c in comp if c.dep_ != "dobj" or not self.table.actor_at(c) or verb.lemma_ in self.words.object_is_content]
         if any(c.dep_ == "ccomp" for c in comp):
             comp = [c for c in comp if c.dep_ in {"ccomp", "xcomp"}]
         if outside and not inside:
@@ -158,22 +161,23 @@ class _StatementReader:
                 cb = min([b, *[t.idx for t in toks]])
                 ce = max([e, *[t.idx + len(t.text) for t in toks]])
                 if (e - b) * 2 >= ce - cb:
-                    return _Said(grammar.strip_quote(text[b:e]), b, e, True, "statement.content.quote")
+                    return _Said(self.g.strip_quote(text[b:e]), b, e, True, "statement.content.quote")
                 # a quoted fragment inside a reported clause ('who "welcomed" the visit'): the clause is what was said
-                return _Said(grammar.strip_quote(text[cb:ce].strip(" ,")), cb, ce, False, "statement.content.clause")
+                return _Said(self.g.strip_quote(text[cb:ce].strip(" ,")), cb, ce, False, "statement.content.clause")
         if comp:
             toks = [t for c in comp for t in c.subtree if t.i != verb.i and t.i not in self.ctx.noise]
             b = min(t.idx for t in toks)
             last = max(toks, key=lambda t: t.i)
             e = last.idx + len(last.text)
             words = text[b:e].strip(" ,")
-            if words.lower().startswith("that "):
-                words = words[5:]
+            first = words.split(" ", 1)[0]
+            if " " in words and first.lower() in self.g.words.complementizers:
+                words = words[len(first) + 1:]  # "said that ...": what follows "that"
             if len(words.split()) >= 2:
-                return _Said(grammar.strip_quote(words), b, e, bool(quotes and any(q[0] <= b < q[1] for q in quotes)),
+                return _Said(self.g.strip_quote(words), b, e, bool(quotes and any(q[0] <= b < q[1] for q in quotes)),
                              "statement.content.clause")
         # "as X has detailed": the main clause is what was said
-        if verb.dep_ == "advcl" and any(c.lower_ == "as" and c.dep_ == "mark" for c in verb.children):
+        if verb.dep_ == "advcl" and any(c.lower_ in self.words.attribution_markers and c.dep_ == "mark" for c in verb.children):
             main = sent.root
             toks = [t for t in main.subtree if t.i not in {x.i for x in verb.subtree}]
             return self._range(toks, quotes, "statement.content.as_said")
@@ -202,7 +206,7 @@ class _StatementReader:
         b = min(t.idx for t in toks)
         last = max(toks, key=lambda t: t.i)
         e = last.idx + len(last.text)
-        words = grammar.strip_quote(self.ctx.text[b:e].strip(" ,"))
+        words = self.g.strip_quote(self.ctx.text[b:e].strip(" ,"))
         if len(words.split()) < 2:
             return None
         return _Said(words, b, e, any(q[0] <= b < q[1] for q in quotes), rule)

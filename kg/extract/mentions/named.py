@@ -7,14 +7,13 @@ import re
 
 from spacy.tokens import Span, Token
 
-from kg.extract.mentions.table import GENERIC_ORG_HEADS, Mention, MentionBuilder, known, surface
-from kg.nlp.lexicon import Lexicon, norm
+from kg.extract.mentions.table import Mention, MentionBuilder, known, surface
+from kg.nlp.lexicon import Lexicon, PlaceWords, norm, words_pattern
 
+# The recogniser's labels of names that may be actors or places.
 ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
 AGENT_DEPS = {"nsubj", "nsubjpass", "poss", "agent"}
-TITLE_WORDS_IN_NAMES = {"president", "general", "gen.", "sheikh", "ayatollah", "king", "queen", "emir", "prince",
-                        "minister", "secretary", "senator", "governor", "mayor", "pope", "dr.", "mr.", "mrs.", "ms.",
-                        "princess", "sheikha", "sir", "lord", "lady"}
+
 
 def _entities(dm: MentionBuilder) -> list[tuple[Span, str]]:
     """The recogniser's entities, with split names joined: 'Jamal'(GPE) + 'Haddad'(PERSON)."""
@@ -43,7 +42,7 @@ def find_names(dm: MentionBuilder) -> None:
             ent = dm.doc[live[0]:live[-1] + 1]
             if label in {"ORG", "PERSON"} and not any(t.is_title or t.is_upper for t in ent):
                 continue
-        span = _clean_span(ent)
+        span = _clean_span(ent, lex)
         if len(span) == 0:
             continue
         # "Bosnian Serbs", "Iraqi Kurds": a people qualified by a place is a group of its own
@@ -57,7 +56,7 @@ def find_names(dm: MentionBuilder) -> None:
         # "President Francois Mitterand", "Qatari Emir Hamad bin Nasser": titles and nationalities
         # written inside a name span are not part of the name
         while len(span) > 1 and label == "PERSON" and (
-                span[0].lower_ in TITLE_WORDS_IN_NAMES or span[0].lower_ in lex.title_heads
+                span[0].lower_ in lex.titles.name_titles or span[0].lower_ in lex.title_heads
                 or (lex.demonyms.get(span[0].lower_) is not None and span[0].is_title)):
             first = span[0]
             if lex.demonyms.get(first.lower_) is not None:
@@ -65,10 +64,10 @@ def find_names(dm: MentionBuilder) -> None:
                 dm.add(Mention(first.i, first.i + 1, nation.key, nation.kind, first.text, adjective=True))
                 dm.actor(nation.key, nation.kind, nation.name, first.text)
             span = dm.doc[span.start + 1:span.end]
-        if label == "PERSON" and all(t.lower_ in lex.title_heads or t.lower_ in TITLE_WORDS_IN_NAMES for t in span):
+        if label == "PERSON" and all(t.lower_ in lex.title_heads or t.lower_ in lex.titles.name_titles for t in span):
             continue  # "Jordanian King": a title, the name follows
         # "Secretary of State": "State" is part of a title, not an organisation
-        if span.start >= 2 and dm.doc[span.start - 1].lower_ == "of" and \
+        if span.start >= 2 and dm.doc[span.start - 1].lower_ in lex.titles.field_preps and \
                 dm.doc[span.start - 2].lower_ in lex.title_heads and len(span) == 1:
             continue
         text = surface(span)
@@ -79,7 +78,7 @@ def find_names(dm: MentionBuilder) -> None:
         if gaz is None and lex.demonyms.get(key_norm) is not None:
             gaz, adjective = lex.demonyms[key_norm], True
         if gaz is None and lex.capitals.get(key_norm) is not None:
-            if _acts(span.root):
+            if _acts(span.root, lex.places):
                 gaz = lex.capitals[key_norm]
             else:
                 _place(dm, span, text)
@@ -88,7 +87,7 @@ def find_names(dm: MentionBuilder) -> None:
             dm.add(Mention(span.start, span.end, gaz.key, gaz.kind, text, adjective=adjective))
             dm.actor(gaz.key, gaz.kind, gaz.name, text)
             continue
-        if label == "PERSON" and _names_a_place(span.root):
+        if label == "PERSON" and _names_a_place(span.root, lex.places):
             label = "GPE"
         if label in {"GPE", "LOC", "FAC"}:
             _place(dm, span, text)
@@ -106,31 +105,25 @@ def find_names(dm: MentionBuilder) -> None:
     _gazetteer_matches(dm)
 
 
-LOCATIVE_PREPS = {"in", "to", "at", "into", "from", "near", "across", "outside", "inside", "around", "for",
-                  "toward", "towards", "through", "via", "over", "throughout", "within"}
-
-
-PLACE_NOUNS = {"city", "town", "village", "region", "province", "port", "capital", "district", "area", "state",
-               "county", "suburb", "neighbourhood", "neighborhood", "enclave", "island", "strip", "border", "camp"}
-
-
-def _names_a_place(token: Token) -> bool:
+def _names_a_place(token: Token, places: PlaceWords) -> bool:
     """'the southern city of Kherson', 'the town Bakhmut': a name given to a place noun."""
-    if token.dep_ == "pobj" and token.head.lower_ == "of" and token.head.head.lemma_.lower() in PLACE_NOUNS:
+    if token.dep_ == "pobj" and token.head.lower_ in places.place_name_preps and \
+            token.head.head.lemma_.lower() in places.place_nouns:
         return True
-    return token.dep_ in {"appos", "compound"} and token.head.lemma_.lower() in PLACE_NOUNS
+    return token.dep_ in {"appos", "compound"} and token.head.lemma_.lower() in places.place_nouns
 
 
-def _acts(token: Token) -> bool:
+def _acts(token: Token, places: PlaceWords) -> bool:
     """A capital named as an actor ("Moscow said", "warned Beijing", "talks with Kyiv"), not as a place."""
     if token.dep_ == "pobj":
-        return token.head.lower_ not in LOCATIVE_PREPS or _is_source_pobj(token)
+        head = token.head
+        # "according to Moscow", "said by Beijing": a source acts
+        return head.lower_ not in places.locative_preps or head.lower_ in places.source_heads or \
+            f"{head.head.lower_} {head.lower_}" in places.source_heads
     if token.dep_ in {"compound", "nmod", "amod"}:
         return False  # "the Beijing Olympics", "a Moscow court"
     if token.dep_ == "dobj":
-
-        return token.head.lemma_.lower() not in {"visit", "tour", "leave", "reach", "enter", "bomb", "attack",
-                                                 "strike", "hit", "shell", "capture", "seize"}
+        return token.head.lemma_.lower() not in places.place_object_verbs
     return token.dep_ in AGENT_DEPS | {"appos", "conj", "dative"}
 
 
@@ -184,14 +177,15 @@ def _looks_like_title_phrase(span: Span, lex: Lexicon) -> bool:
 def _place(dm: MentionBuilder, span: Span, text: str) -> None:
     key = "place:" + norm(text)
     dm.add(Mention(span.start, span.end, key, "Place", text))
-    dm.places.setdefault(key, re.sub(r"^the\s+", "", text, flags=re.I))
+    the = words_pattern(dm.lex.grammar.definite_articles)
+    dm.places.setdefault(key, re.sub(rf"^{the}\s+", "", text, flags=re.I))
 
 
 def find_generic_head_organisations(dm: MentionBuilder) -> None:
     """'the Hizbollah group', 'the M23 movement': an organisation the recogniser missed, named by
     the proper-noun modifier of a generic head (a code-like name it took for a place included)."""
     for token in dm.doc:
-        if token.lemma_.lower() not in GENERIC_ORG_HEADS or not dm.live(token):
+        if token.lemma_.lower() not in dm.lex.actors.generic_org_heads or not dm.live(token):
             continue
         names = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "PROPN" and (
             (not c.ent_type_ and c.i not in dm.by_token) or _code_name(c, dm))]
@@ -214,16 +208,10 @@ def find_missed_places(dm: MentionBuilder) -> None:
     finder took is a place the recogniser missed."""
     for token in dm.doc:
         if token.i in dm.by_token or token.pos_ != "PROPN" or not token.is_title or token.dep_ != "pobj" or \
-                token.head.lower_ not in LOCATIVE_PREPS or token.ent_type_ or not dm.live(token):
+                token.head.lower_ not in dm.lex.places.locative_preps or token.ent_type_ or not dm.live(token):
             continue
         span = dm.doc[min(t.i for t in token.subtree if t.dep_ == "compound" or t.i == token.i):token.i + 1]
         _place(dm, span, surface(span))
-
-
-def _is_source_pobj(token: Token) -> bool:
-    head = token.head
-    return token.dep_ == "pobj" and head.lower_ in {"to", "by"} and (
-        head.head.lower_ == "according" or head.lower_ == "by")
 
 
 
@@ -236,13 +224,13 @@ def _code_name(token: Token, dm: MentionBuilder) -> bool:
         known(dm.lex, token.text) is None
 
 
-def _clean_span(span: Span) -> Span:
+def _clean_span(span: Span, lex: Lexicon) -> Span:
     """Drop a leading article and a trailing possessive from an entity span."""
     start, end = span.start, span.end
     doc = span.doc
-    while start < end and doc[start].lower_ in {"the", "a", "an"}:
+    while start < end and doc[start].lower_ in lex.grammar.articles:
         start += 1
-    while end > start and doc[end - 1].tag_ == "POS" or (end > start and doc[end - 1].text in {"'s", "’s", "'"}):
+    while end > start and doc[end - 1].tag_ == "POS" or (end > start and doc[end - 1].text in lex.grammar.possessive_marks):
         end -= 1
     while end > start and doc[end - 1].is_punct and doc[end - 1].text not in {"."}:
         end -= 1

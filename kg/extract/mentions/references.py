@@ -8,8 +8,8 @@ import re
 from spacy.tokens import Span, Token
 
 from kg.extract.mentions.roles import add_role, split_affiliation, title_key, title_text
-from kg.extract.mentions.table import GENERIC_ORG_HEADS, Mention, MentionBuilder, known, surface
-from kg.nlp.lexicon import norm
+from kg.extract.mentions.table import Mention, MentionBuilder, known, surface
+from kg.nlp.lexicon import norm, words_pattern
 
 
 def link_short_names(dm: MentionBuilder) -> None:
@@ -62,7 +62,7 @@ def link_short_names(dm: MentionBuilder) -> None:
 def find_descriptions(dm: MentionBuilder) -> None:
     """'the head of US diplomacy', 'the Secretary', 'his Israeli counterpart' -> a role holder."""
     lex = dm.lex
-    doc = dm.doc
+    doc, grammar, titles = dm.doc, lex.grammar, lex.titles
     roles = [(title_key(r.title, lex), r) for r in dm.roles]
     for token in doc:
         if token.pos_ not in {"NOUN", "PROPN"} or token.i in dm.by_token or not dm.live(token):
@@ -82,13 +82,13 @@ def find_descriptions(dm: MentionBuilder) -> None:
             dm.add(Mention(token.left_edge.i, end, named.key, "Person", surface(doc[token.left_edge.i:end])))
             continue
         dets = [t for t in token.lefts if t.dep_ in {"det", "poss"}]
-        if dets and dets[0].lower_ in {"a", "an", "another", "any", "every", "some"}:
+        if dets and dets[0].lower_ in grammar.nonspecific_determiners:
             continue
         if not dets and not any(t.dep_ in {"compound", "amod", "nmod"} for t in token.lefts):
             continue
         left = [t for t in token.lefts if t.dep_ in {"compound", "amod"}]
         start = min([token.i, *[t.left_edge.i for t in left]])
-        of_part = [c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"]
+        of_part = [c for c in token.children if c.dep_ == "prep" and c.lower_ in titles.field_preps]
         end = token.i + 1
         if of_part:
             end = max(t.i for t in of_part[0].subtree) + 1
@@ -107,18 +107,18 @@ def find_descriptions(dm: MentionBuilder) -> None:
                 if p.dep_ == "pobj" and mm is not None and mm.kind in {"Country", "Organization"}:
                     aff = mm.key
         want = title_key(" ".join(t.text for t in core), lex)
-        matches = {r.holder for key, r in roles if _title_matches(want, key) and (aff is None or r.affiliation in {aff, None})}
-        if not matches and aff is not None and want in {"counterpart", "leader", "head of state", "head of government"}:
+        matches = {r.holder for key, r in roles if _title_matches(want, key, titles.field_preps)
+                   and (aff is None or r.affiliation in {aff, None})}
+        if not matches and aff is not None and (want in titles.counterpart_titles or want in titles.leader_descriptions):
             # "his Turkish counterpart": the person holding an office for that state; "the Turkish
             # leader": its head of state or government
-            leaders = set(lex.titles["leader_titles"])
             matches = {r.holder for key, r in roles if r.affiliation == aff
-                       and (want == "counterpart" or key in leaders)}
+                       and (want in titles.counterpart_titles or key in titles.leader_titles)}
         if not matches and aff is not None and title_text(core, lex)[0]:
             # an office-holder the text does not name ("Taiwan's Vice Foreign Minister",
             # "the US leader"): a person of this document, known by the description
             written = surface(doc[start:end])
-            label = re.sub(r"^(the|a|an)\s+", "", written, flags=re.I)
+            label = re.sub(rf"^{words_pattern(grammar.description_determiners)}\s+", "", written, flags=re.I)
             key = f"person:{norm(label)}"
             dm.add(Mention(start, end, key, "Person", label, affiliation=aff))
             dm.actor(key, "Person", label, "", described=True, named=False)
@@ -131,9 +131,10 @@ def find_descriptions(dm: MentionBuilder) -> None:
             holder = matches.pop()
             written = surface(doc[start:end])
             dm.add(Mention(start, end, holder, "Person", written))
-            name = re.sub(r"^(the|his|her|their|its)\s+", "", written, flags=re.I)
+            name = re.sub(rf"^{words_pattern(grammar.possessives)}\s+", "", written, flags=re.I)
             if name.lower() != dm.actors[holder].label.lower() and len(name.split()) > 1:
-                dm.actors[holder].names.add(written if written.lower().startswith("the ") else name)
+                definite = written.split()[0].lower() in grammar.definite_articles
+                dm.actors[holder].names.add(written if definite else name)
 
 
 def _appositive_person(dm: MentionBuilder, token: Token) -> Mention | None:
@@ -147,14 +148,15 @@ def _appositive_person(dm: MentionBuilder, token: Token) -> Mention | None:
     return None
 
 
-def _title_matches(want: str, have: str) -> bool:
+def _title_matches(want: str, have: str, field_preps: frozenset[str]) -> bool:
     if not want:
         return False
     if want == have:
         return True
     want_words, have_words = want.split(), have.split()
     # "the Secretary" names the holder of "Secretary of State"
-    if " of " not in f" {want} " and have.split(" of ")[0].endswith(want):
+    field = re.compile(rf" {words_pattern(field_preps)} ")
+    if not field.search(f" {want} ") and field.split(have)[0].endswith(want):
         return True
     return len(want_words) >= 2 and set(want_words) <= set(have_words)
 
@@ -162,12 +164,12 @@ def _title_matches(want: str, have: str) -> bool:
 def find_definite_organisations(dm: MentionBuilder) -> None:
     """'The army said ...' after 'Sudan's army': a bare definite organisation noun names the last
     organisation of the document whose name ends in that noun."""
-    org_nouns = set(dm.lex.actors["org_nouns"]) | GENERIC_ORG_HEADS
+    org_nouns = dm.lex.actors.org_nouns | dm.lex.actors.generic_org_heads
     for token in dm.doc:
         if token.i in dm.by_token or token.lower_ not in org_nouns or not dm.live(token) or token.tag_ != "NN":
             continue
         lefts = list(token.lefts)
-        if len(lefts) != 1 or lefts[0].lower_ not in {"the", "this"}:
+        if len(lefts) != 1 or lefts[0].lower_ not in dm.lex.grammar.anaphoric_determiners:
             continue
         earlier = [m for m in dm.mentions if m.start < token.i and m.kind == "Organization" and m.key
                    and dm.actors.get(m.key) and dm.actors[m.key].label.lower().endswith(token.lower_)]
@@ -178,9 +180,7 @@ def find_definite_organisations(dm: MentionBuilder) -> None:
 
 def find_pronouns(dm: MentionBuilder) -> None:
     lex = dm.lex
-    singular = set(lex.actors["singular_pronouns"])
-    plural = set(lex.actors["plural_pronouns"])
-    neuter = set(lex.actors["neuter_pronouns"])
+    singular, plural, neuter = lex.actors.singular_pronouns, lex.actors.plural_pronouns, lex.actors.neuter_pronouns
     doc = dm.doc
     for token in doc:
         low = token.lower_
@@ -197,7 +197,7 @@ def _antecedent(dm: MentionBuilder, token: Token, want: str) -> str | None:
     doc = dm.doc
 
     def fits(m: Mention) -> bool:
-        if not m.key or m.kind in {"Place", "Description"}:
+        if not m.key or m.kind == "Place":
             return False
         info = dm.actors.get(m.key)
         kind = info.kind if info else m.kind

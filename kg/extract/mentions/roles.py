@@ -7,10 +7,7 @@ import re
 from spacy.tokens import Span, Token
 
 from kg.extract.mentions.table import MentionBuilder, RoleHit
-from kg.nlp.lexicon import Lexicon
-
-HONORIFICS = {"prince", "princess", "sheikh", "sheikha", "sir", "lord", "lady", "dr.", "dr", "mr.", "mr", "mrs.",
-              "ms.", "dame"}
+from kg.nlp.lexicon import Lexicon, words_pattern
 
 
 def title_text(tokens: list[Token], lex: Lexicon) -> tuple[str | None, list[Token]]:
@@ -23,7 +20,7 @@ def title_text(tokens: list[Token], lex: Lexicon) -> tuple[str | None, list[Toke
     text = doc[words[0].i:words[-1].i + 1].text if all(b.i == a.i + 1 for a, b in zip(words, words[1:])) \
         else " ".join(t.text for t in words)
     low = re.sub(r"\s*-\s*", "-", text.lower())
-    head_part = low.split(" of ")[0]
+    head_part = re.split(rf" {words_pattern(lex.titles.field_preps)} ", low)[0]
     for head in sorted(lex.title_heads, key=len, reverse=True):
         if head_part == head or head_part.endswith(" " + head):
             return text, words
@@ -33,7 +30,7 @@ def title_text(tokens: list[Token], lex: Lexicon) -> tuple[str | None, list[Toke
 def find_roles(dm: MentionBuilder) -> None:
     lex = dm.lex
     doc = dm.doc
-    weak = set(lex.titles["weak_heads"])
+    tw = lex.titles
     for m in list(dm.mentions):
         if m.kind != "Person" or not m.key or not dm.live(doc[m.start]):
             continue
@@ -43,7 +40,7 @@ def find_roles(dm: MentionBuilder) -> None:
         prefix: list[Token] = []
         i = m.start - 1
         while i >= sent.start and i >= head.left_edge.i and doc[i].pos_ not in {"VERB", "AUX"} and \
-                (doc[i].pos_ != "ADP" or doc[i].lower_ == "of") and \
+                (doc[i].pos_ != "ADP" or doc[i].lower_ in tw.field_preps) and \
                 (doc[i].dep_ not in {"cc", "punct", "conj", "appos"} or doc[i].text == "-"
                  or (doc[i].dep_ == "conj" and dm.by_token.get(i) is not None
                      and dm.by_token[i].kind == "Country")) and \
@@ -51,11 +48,11 @@ def find_roles(dm: MentionBuilder) -> None:
             prefix.insert(0, doc[i])
             i -= 1
         if prefix:
-            while prefix and prefix[0].lower_ == "of":
+            while prefix and prefix[0].lower_ in tw.field_preps:
                 prefix = prefix[1:]
             # "Foreign Minister Prince Faisal": the title is Foreign Minister (but "Crown Prince" is a title)
             shorter = prefix
-            while len(shorter) > 1 and shorter[-1].lower_ in HONORIFICS:
+            while len(shorter) > 1 and shorter[-1].lower_ in tw.honorifics:
                 shorter = shorter[:-1]
             if shorter is not prefix and title_text([t for t in shorter if dm.by_token.get(t.i) is None], lex)[0]:
                 prefix = shorter
@@ -64,11 +61,11 @@ def find_roles(dm: MentionBuilder) -> None:
             after_aff = [t for t in prefix if not aff_tokens or t.i > aff_tokens[-1].i]
             title, words = title_text(after_aff, lex)
             # a generic head ("chief", "official") is a title when it says whose ("NATO chief")
-            if title and not (len(words) == 1 and words[0].lower_ in weak and not aff_tokens):
+            if title and not (len(words) == 1 and words[0].lower_ in tw.weak_heads and not aff_tokens):
                 aff = dm.by_token[aff_tokens[-1].i].key if aff_tokens else None
                 if aff is None:  # "Foreign Minister Ahmed Attaf of Algeria"
                     for c in head.children:
-                        if c.dep_ == "prep" and c.lower_ == "of":
+                        if c.dep_ == "prep" and c.lower_ in tw.after_name_preps:
                             for p in c.children:
                                 mm = dm.by_token.get(p.i)
                                 if p.dep_ == "pobj" and mm is not None and mm.kind in {"Country", "Organization"}:
@@ -85,11 +82,11 @@ def find_roles(dm: MentionBuilder) -> None:
             tokens = [t for t in other.subtree if not (m.start <= t.i < m.end) and t.i not in
                       {x.i for c in head.children if c.dep_ == "appos" and c.i != other.i for x in c.subtree}]
             tokens = [t for t in tokens if t.dep_ not in {"relcl", "appos"} or t.i == other.i]
-            tokens = _trim_clause(tokens, other)
+            tokens = _trim_clause(tokens, other, tw.affiliation_preps)
             aff, core = split_affiliation(dm, tokens, other)
             # "the foreign minister of Y" / "a spokesman for Y": the affiliation follows
             for t in tokens:
-                if t.dep_ == "pobj" and t.head.lower_ in {"of", "for"} and t.head.head.i == other.i:
+                if t.dep_ == "pobj" and t.head.lower_ in tw.affiliation_preps and t.head.head.i == other.i:
                     mm = dm.by_token.get(t.i)
                     if mm is not None and mm.kind in {"Country", "Organization"}:
                         aff = aff or mm.key
@@ -113,10 +110,10 @@ def split_affiliation(dm: MentionBuilder, tokens: list[Token], head: Token) -> t
     return aff, core
 
 
-def _trim_clause(tokens: list[Token], head: Token) -> list[Token]:
+def _trim_clause(tokens: list[Token], head: Token, preps: frozenset[str]) -> list[Token]:
     """The title phrase: what stands before its head, the head, and an 'of'/'for' phrase after it
     ("the foreign minister of Y", "a spokesman for Y"); not a place or clause after the name."""
-    keep = {t.i for c in head.children if c.dep_ == "prep" and c.lower_ in {"of", "for"} and c.i > head.i
+    keep = {t.i for c in head.children if c.dep_ == "prep" and c.lower_ in preps and c.i > head.i
             for t in c.subtree}
     return [t for t in sorted(tokens, key=lambda x: x.i) if t.i <= head.i or t.i in keep]
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract.context import DocContext
 from kg.nlp.lexicon import KnownActor, Lexicon, norm
 
-GENERIC_ORG_HEADS = {"group", "movement", "militia", "organization", "organisation", "faction", "party", "force",
-                     "forces", "front", "alliance", "coalition", "network", "agency", "outfit"}
-COLLECTIVE_HEADS = {"group", "delegation", "team", "number", "handful", "couple", "contingent", "panel"}
+MentionKind = Literal["Person", "Organization", "Country", "Group", "Place"]
 
 
 @dataclass
@@ -23,17 +22,16 @@ class Mention:
     start: int  # token span [start, end)
     end: int
     key: str | None  # actor or place key once resolved
-    kind: str  # Person / Organization / Country / Group / Place / Description / Pronoun
+    kind: MentionKind
     surface: str
     adjective: bool = False  # a national adjective ("Israeli counterpart")
-    title: str | None = None  # for descriptions: the normalised title
     affiliation: str | None = None  # for descriptions and collectives: the actor key of the modifier
 
 
 @dataclass
 class ActorInfo:
     key: str
-    kind: str
+    kind: MentionKind
     label: str
     names: set[str] = field(default_factory=set)
     described: bool = False
@@ -87,16 +85,17 @@ class MentionTable:
                 m = self.by_token.get(child.i)
                 if child.dep_ == "compound" and m and m.key and m.kind != "Place":
                     return m.key
-        if low in GENERIC_ORG_HEADS | COLLECTIVE_HEADS:
+        words = self.lex.actors
+        if low in words.generic_org_heads or low in words.collective_heads:
             for child in token.children:
                 m = self.by_token.get(child.i)
                 if child.dep_ in {"compound", "nmod", "appos", "npadvmod"} and m and m.key and \
                         m.kind in {"Organization", "Country"}:
                     return m.key  # "the Hizbollah group", "a Hamas delegation"
         # "a group of Moroccan diplomats", "a delegation of ..."
-        if low in COLLECTIVE_HEADS:
+        if low in words.collective_heads:
             for child in token.children:
-                if child.dep_ == "prep" and child.lower_ == "of":
+                if child.dep_ == "prep" and child.lower_ in words.collective_preps:
                     for p in child.children:
                         if p.dep_ == "pobj":
                             return self.actor_at(p)
@@ -170,7 +169,7 @@ class MentionBuilder(MentionTable):
         for j in range(m.start, m.end):
             self.by_token.pop(j, None)
 
-    def actor(self, key: str, kind: str, label: str, surface: str, described=False, named=True) -> ActorInfo:
+    def actor(self, key: str, kind: MentionKind, label: str, surface: str, described=False, named=True) -> ActorInfo:
         """The actor of this key (created on first sight), with one more surface form."""
         info = self.actors.get(key)
         if info is None:
