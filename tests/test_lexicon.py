@@ -44,8 +44,8 @@ def test_lexicon_sections_are_read_only():
      "ceasefires.yaml: status_cues (key): 'crumbled' is not one of"),
     (SpeechWords, "speech.yaml", lambda t: t.replace('call: [for, "on"]', "call: [for, on]"),
      "speech.yaml: particle_required.call[1]: expected a string, not True"),
-    (MeetingWords, "meetings.yaml", lambda t: t.replace("partner_preps: [with, between]", "partner_preps: with"),
-     "meetings.yaml: partner_preps: expected a list"),
+    (MeetingWords, "meetings.yaml", lambda t: t.replace("located_verbs: [visit, meet, host, hold, attend, arrive]", "located_verbs: visit"),
+     "meetings.yaml: located_verbs: expected a list"),
 ])
 def test_lexicon_malformed_section_names_file_and_key(cls, name, edit, message):
     with pytest.raises(LexiconError, match=re.escape(message)):

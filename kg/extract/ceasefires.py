@@ -89,17 +89,18 @@ class _CeasefireReader:
         status = self._status(noun, np_head)
         if self.g.negated(np_head) and status not in {"proposed", "under negotiation", "collapsed"}:
             return  # "No ceasefire has been agreed": there is none to record
-        parties, mediators = self._modifiers(sent, noun, np_head)
+        parties, mediators, rules = self._modifiers(sent, noun, np_head)
         breakers: list[str] = []
         verb = governing_verb(np_head)
+        args = self.ctx.args
         if verb is not None:
             vlemma = verb.lemma_.lower()
             subj_actors = self.table.actors_at(self._subject(verb))
-            agent_actors = [a for ag in verb.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
-                            for a in self.table.actors_at(p)]
+            agent_actors = [a for p in args.args("ceasefire.by_agent", verb) for a in self.table.actors_at(p)]
             cue_verb = vlemma in self.status_words
             if vlemma in w.mediation_verbs:
                 mediators += agent_actors if agent_actors else subj_actors
+                rules += ["ceasefire.by_agent"] if agent_actors else []
             elif cue_verb and status in {"agreed", "in force", "violated", "collapsed"} and \
                     vlemma not in w.non_binding_verbs and not (vlemma in w.announcing_verbs and parties):
                 # "Israel and Hamas agreed to a ceasefire": they are bound by it
@@ -107,40 +108,41 @@ class _CeasefireReader:
             elif status in {"proposed", "under negotiation"} and subj_actors and vlemma in w.proposing_verbs:
                 parties += subj_actors
             # "rejected Saddam Hussein's proposal for a cease-fire": proposer and rejecter are the sides
-            if np_head.i == noun.i and noun.dep_ == "pobj" and noun.head.head.lemma_.lower() in w.proposal_nouns:
-                proposal = noun.head.head
+            for proposal in args.args("ceasefire.proposal", noun) if np_head.i == noun.i else []:
                 parties += [a for c in proposal.children if c.dep_ == "poss" for a in self.table.actors_at(c)]
                 if proposal.head.lemma_.lower() in w.proposal_responses:
                     parties += self.table.actors_at(self._subject(proposal.head))
+                rules.append("ceasefire.proposal")
             # "accused X of violating the ceasefire": X is bound by it
-            if verb.dep_ == "pcomp" and verb.head.dep_ == "prep":
-                top = verb.head.head
-                if top.lemma_.lower() in w.accusation_verbs:
-                    obj = [c for c in top.children if c.dep_ == "dobj"]
-                    if obj:
-                        parties += self.table.actors_at(obj[0])
-                    parties += self.table.actors_at(self._subject(top))
+            for accusation in args.args("ceasefire.accused_of", verb):
+                obj = [c for c in accusation.children if c.dep_ == "dobj"]
+                if obj:
+                    parties += self.table.actors_at(obj[0])
+                parties += self.table.actors_at(self._subject(accusation))
+                rules.append("ceasefire.accused_of")
             # the pursuit of a truce by someone not bound by it: a mediator
             mediators += self._pursuers(verb)
             # "broken by X": a violation by X, decided once the document's mediators are known
             for v in [verb, *verb.conjuncts, *[c for c in verb.children if c.dep_ in {"advcl", "conj", "acl"}]]:
                 if v.lemma_.lower() in w.breach_verbs:
-                    by = [a for ag in v.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
-                          for a in self.table.actors_at(p)]
+                    by = [a for p in args.args("ceasefire.by_agent", v) for a in self.table.actors_at(p)]
                     breakers += by
                     if by and v.i == verb.i and status == "violated":
                         status = None  # the breaker decides it (see _settle_breaks)
         if status == "violated" and verb is not None:
-            parties += self._attack_targets(verb)
+            targets = self._attack_targets(verb)
+            parties += targets
+            rules += ["ceasefire.attack_target"] if targets else []
         if not parties:
             parties = self._conflict_parties(sent)
+            rules += ["ceasefire.sides"] if parties else []
         mediators = [m for m in unique(mediators) if m not in parties]
         if self.g.hypothetical(np_head) and status in {"agreed", "in force"}:
             status = "proposed"  # "If Israel agrees to a ceasefire ...": the sides are named, nothing is agreed
         # the day is read in the direction of the verb's tense ("discussed ... on Thursday" looks back)
         date = self.ctx.date_of(verb, self._tense(verb) == "planned") if verb is not None else None
         self._add(_Truce(unique(parties), mediators, status, date, [span], [noun.idx], sent.start, unique(breakers),
-                         ["ceasefire.noun"]))
+                         unique(["ceasefire.noun", *rules])))
 
     # ---- arguments ------------------------------------------------------------------------------
     def _subject(self, verb: Token) -> Token | None:
@@ -160,18 +162,15 @@ class _CeasefireReader:
             return nxt[1]
         return None
 
-    def _modifiers(self, sent: Span, noun: Token, np_head: Token) -> tuple[list[str], list[str]]:
-        """Parties and mediators inside the noun phrase: "a truce between A and B", "the Gaza
-        truce", "an Egyptian-brokered truce"."""
-        parties: list[str] = []
-        mediators: list[str] = []
+    def _modifiers(self, sent: Span, noun: Token, np_head: Token) -> tuple[list[str], list[str], list[str]]:
+        """Parties and mediators inside the noun phrase ("a truce between A and B", "the Gaza
+        truce", "an Egyptian-brokered truce"), and the argument patterns that gave them."""
         doc = self.ctx.doc
         w = self.words
+        parties = [a for p in self.ctx.args.args("ceasefire.parties", np_head) for a in self.table.actors_at(p)]
+        rules = ["ceasefire.parties"] if parties else []
+        mediators: list[str] = []
         for c in np_head.children:
-            if c.dep_ == "prep" and c.lower_ in w.party_preps:
-                for p in c.children:
-                    if p.dep_ == "pobj":
-                        parties += self.table.actors_at(p)
             if c.dep_ in {"compound", "amod", "nmod", "poss"} and c.i < noun.i:
                 m = self.table.mention_at(c)
                 if m and m.key and m.kind != "Place":
@@ -186,7 +185,7 @@ class _CeasefireReader:
                 if m and m.key and m.kind != "Place" and m.key not in mediators:
                     mediators.append(m.key)
                     parties = [p for p in parties if p != m.key]
-        return parties, mediators
+        return parties, mediators, rules
 
     def _pursuers(self, verb: Token) -> list[str]:
         """'Washington intensifies its efforts to secure a ceasefire': who works for it. Only an
@@ -212,23 +211,15 @@ class _CeasefireReader:
         return out
 
     def _attack_targets(self, verb: Token) -> list[str]:
-        """'broke the ceasefire by firing rockets at Israel': the side attacked is bound by it too."""
-        w = self.words
+        """'broke the ceasefire by firing rockets at Israel': the state attacked is bound by it too."""
+        args = self.ctx.args
         out: list[str] = []
         for t in verb.subtree:
-            if t.lemma_.lower() not in w.attack_verbs or t.i == verb.i:
+            if t.i == verb.i:
                 continue
-            for c in t.children:
-                if c.dep_ == "dobj" and self.table.actor_at(c) and t.lemma_.lower() not in w.weapon_verbs:
-                    out += [a for a in self.table.actors_at(c) if a.startswith("country:")]
-                if c.dep_ == "prep" and c.lower_ in w.target_preps:
-                    out += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)
-                            if a.startswith("country:")]
-            for o in [c for c in t.children if c.dep_ == "dobj"]:  # "firing rockets at X"
-                for c in o.children:
-                    if c.dep_ == "prep" and c.lower_ in w.target_preps:
-                        out += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)
-                                if a.startswith("country:")]
+            targets = [p for p in args.args("ceasefire.attacked", t) if self.table.actor_at(p)]
+            targets += [*args.args("ceasefire.fired_at", t), *args.args("ceasefire.fired_object_at", t)]
+            out += [a for p in targets for a in self.table.actors_at(p) if a.startswith("country:")]
         return out
 
     def _conflict_parties(self, sent: Span) -> list[str]:
@@ -236,19 +227,16 @@ class _CeasefireReader:
         w = self.words
         for t in sent:
             if t.lemma_.lower() in w.conflict_nouns or t.lower_ in w.conflict_nouns:
-                for c in t.children:
-                    if c.dep_ == "prep" and c.lower_ in w.conflict_preps:
-                        for p in c.children:
-                            if p.dep_ == "pobj":
-                                found = self.table.actors_at(p)
-                                if found:
-                                    return found
+                for p in self.ctx.args.args("ceasefire.sides", t):
+                    found = self.table.actors_at(p)
+                    if found:
+                        return found
         return []
 
     def _sentence_mediators(self, sent: Span, span: Evidence) -> None:
         """'along with mediators Qatar and Egypt', "Egypt's mediation efforts": mediators named
         in a sentence, attached to the ceasefire of this sentence or the nearest one."""
-        w = self.words
+        w, args = self.words, self.ctx.args
         names: list[str] = []
         for t in sent:
             low = t.lower_
@@ -256,13 +244,9 @@ class _CeasefireReader:
                 for c in t.children:
                     if c.dep_ in {"appos", "compound", "pobj", "nmod"}:
                         names += self.table.actors_at(c)
-                    if c.dep_ == "prep" and c.lower_ in w.inclusion_preps:
-                        names += [a for p in c.children for a in self.table.actors_at(p)]
+                names += [a for p in args.args("ceasefire.mediators_including", t) for a in self.table.actors_at(p)]
                 # "the United States, along with mediators Qatar and Egypt": the US mediates too
-                if f"{t.head.head.lower_} {t.head.lower_}" in w.accompaniment:
-                    along = t.head.head
-                    if along.head.i != along.i:
-                        names += self.table.actors_at(along.head)
+                names += [a for p in args.args("ceasefire.along_with", t) for a in self.table.actors_at(p)]
                 m = self.table.mention_at(t.head)
                 if t.dep_ == "appos" and m and m.key:
                     names.append(m.key)
@@ -281,8 +265,7 @@ class _CeasefireReader:
                         names += self.table.actors_at(c)
             lemma = t.lemma_.lower()
             if t.pos_ == "VERB" and lemma in w.mediation_verbs:
-                agents = [a for ag in t.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
-                          for a in self.table.actors_at(p)]
+                agents = [a for p in args.args("ceasefire.by_agent", t) for a in self.table.actors_at(p)]
                 subj = self._subject(t) if any(c.dep_ == "nsubj" for c in t.children) else None
                 if agents:
                     names += agents  # "talks brokered by Qatar and Egypt"
@@ -290,10 +273,9 @@ class _CeasefireReader:
                     names += self.table.actors_at(subj)  # "with Turkey mediating", "Egypt, which mediated ..."
                 elif t.dep_ == "acl" and t.tag_ == "VBG":
                     names += self.table.actors_at(t.head)  # "with Qatar mediating" parsed as a modifier of Qatar
-                for c in t.children:  # "mediating between Israel and Hamas"
-                    if c.dep_ == "prep" and c.lower_ in w.mediated_sides_preps:
-                        sides = [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
-                        self.loose_parties += [(sent.start, a) for a in sides]
+                # "mediating between Israel and Hamas"
+                sides = [a for p in args.args("ceasefire.sides", t) for a in self.table.actors_at(p)]
+                self.loose_parties += [(sent.start, a) for a in sides]
         for a in unique(names):
             self.loose_mediators.append((sent.start, a, span))
 

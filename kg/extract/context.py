@@ -16,13 +16,15 @@ from kg.extract.noise import in_noise, noise_regions
 from kg.models import DateRef, Document
 from kg.models import Span as Evidence
 from kg.nlp.lexicon import Lexicon
+from kg.nlp.patterns import Arguments
 
 R = TypeVar("R")
 
 
 class DocContext:
     """One parsed document: its sentences (indexed by token), the page noise to skip, the
-    sentence as evidence, and the DATE entities of each sentence."""
+    sentence as evidence, the DATE entities of each sentence, the parse-tree questions and
+    the arguments the patterns found."""
 
     def __init__(self, document: Document, doc: Doc, lex: Lexicon):
         self.document, self.doc = document, doc
@@ -39,6 +41,7 @@ class DocContext:
         # tokens inside noise regions: a dateline before a sentence, parsed into it
         self.noise = frozenset(t.i for t in doc if any(r.begin <= t.idx < r.end for r in regions))
         self.grammar = Grammar(lex.grammar, self.noise)
+        self.args = Arguments(doc, self.sents, self.sent_index)  # what the patterns of kg/nlp/patterns find
         self.dates_by_sent: dict[int, list[Span]] = {}
         for ent in doc.ents:
             if ent.label_ == "DATE":

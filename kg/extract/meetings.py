@@ -109,14 +109,13 @@ class _MeetingReader:
         if verb.dep_ in {"advcl", "xcomp", "acl", "relcl"} and self.g.infinitive(verb):
             host = next((ev for ev in self.meetings for h in (verb.head, verb.head.head) if h.idx in ev.triggers), None)
             if host is not None:
-                partners = [a for c in verb.children
-                            if c.dep_ in {"dobj"} or (c.dep_ == "prep" and c.lower_ in self.words.purpose_preps)
-                            for p in ([c] if c.dep_ == "dobj" else [x for x in c.children if x.dep_ == "pobj"])
-                            for a in self.table.actors_at(p)]
+                slots = [(c.i, c.i) for c in verb.children if c.dep_ == "dobj"]
+                slots += [(m["prep"].i, m["arg"].i) for m in self.ctx.args.matches("meeting.with", verb)]
+                partners = [a for _, i in sorted(slots) for a in self.table.actors_at(self.ctx.doc[i])]
                 host.absorb(evidence=self.ctx.evidence(sent), trigger=verb.idx,
                             participants=self.table.with_states(partners), rules=("meeting.purpose",))
                 return
-        participants, partners, location = self._verb_arguments(verb, lemma, objs)
+        participants, partners, location, rules = self._verb_arguments(verb, lemma, objs)
         if lemma in mt.partner_required and not partners and not meeting_obj and len(participants) < 2:
             return  # "Benton and Fawzi discussed ...": two subjects are partners to each other
         if (lemma in mt.destination_required or lemma in mt.place_or_partner_required) and not location and not partners:
@@ -129,7 +128,7 @@ class _MeetingReader:
         status = self._status(verb)
         mode = self._mode(sent, verb, kind, location)
         self._add(_Event(kind, participants, status, mode, location, self.ctx.date_of(verb, status == "planned"),
-                         [self.ctx.evidence(sent)], triggers=[verb.idx], rules=[f"meeting.verb.{lemma}"]))
+                         [self.ctx.evidence(sent)], triggers=[verb.idx], rules=[f"meeting.verb.{lemma}", *rules]))
 
     def _noun(self, sent: Span, noun: Token) -> None:
         mt = self.words
@@ -144,7 +143,7 @@ class _MeetingReader:
         if noun.ent_type_ in {"ORG", "PERSON", "EVENT", "WORK_OF_ART"}:
             return
         rule = f"meeting.noun.{noun.lower_}"
-        participants, by_agent, location, poss = self._noun_arguments(noun)
+        participants, by_agent, location, poss, rules = self._noun_arguments(noun)
         modes = [mt.mode_compounds[c.lower_] for c in noun.children if c.dep_ == "compound" and c.lower_ in mt.mode_compounds]
         mode: MeetingMode | None = modes[-1] if modes else None  # "a phone call", "a video conference"
         dets = [c for c in noun.children if c.dep_ == "det"]
@@ -156,12 +155,12 @@ class _MeetingReader:
             host = next((ev for ev in self.meetings if verb.idx in ev.triggers), None)
             if host is not None:
                 host.absorb(mode=mode, location=location, evidence=span, trigger=noun.idx,
-                            participants=self.table.with_states(participants), rules=(rule,))
+                            participants=self.table.with_states(participants), rules=(rule, *rules))
                 return
         if definite and not by_agent:
             ref = self._earlier(kind, participants)
             if ref is not None:
-                ref.absorb(mode=mode, location=location, evidence=span, trigger=noun.idx, rules=(rule,))
+                ref.absorb(mode=mode, location=location, evidence=span, trigger=noun.idx, rules=(rule, *rules))
                 return
             if not participants:
                 return
@@ -187,7 +186,8 @@ class _MeetingReader:
             status = "cancelled"
         mode = mode or self._mode(sent, noun, kind, location)
         date = self.ctx.date_of(verb, status == "planned") if verb is not None and status != "cancelled" else None
-        self._add(_Event(kind, participants, status, mode, location, date, [span], triggers=[noun.idx], rules=[rule]))
+        self._add(_Event(kind, participants, status, mode, location, date, [span], triggers=[noun.idx],
+                         rules=[rule, *rules]))
 
     def _kind(self, noun: Token) -> MeetingKind | None:
         nouns = self.words.nouns
@@ -197,70 +197,73 @@ class _MeetingReader:
     def _subject(self, verb: Token) -> Token | None:
         return self.g.subject(verb)
 
-    def _verb_arguments(self, verb: Token, lemma: str, objs: list[Token]) -> tuple[list[str], list[str], str | None]:
-        """The participants (subject side), partners (object side) and location of a meeting verb."""
-        mt = self.words
+    def _verb_arguments(self, verb: Token, lemma: str,
+                        objs: list[Token]) -> tuple[list[str], list[str], str | None, list[str]]:
+        """The participants (subject side), partners (object side) and location of a meeting verb,
+        and the argument patterns that gave them."""
+        mt, args, doc = self.words, self.ctx.args, self.ctx.doc
         subj_tok = self._subject(verb)
         participants = self.table.actors_at(subj_tok)
-        participants += self._leaders(subj_tok)
+        rules: list[str] = []
+        leaders = self._leaders(subj_tok)
+        participants += leaders
+        rules += ["meeting.led_by"] if leaders else []
         # headlines: "Biden, Xi to hold virtual summit" (the names hang on the verb as 'dep')
         participants += [a for c in verb.children if c.dep_ == "dep" and c.i < verb.i for a in self.table.actors_at(c)]
         partners: list[str] = []
         location = None
-        locative = mt.location_preps
-        for c in verb.children:
-            if c.dep_ == "dobj" and lemma in mt.destination_required:
-                continue  # "left 232 dead", "headed the delegation": no partner, no trip
-            if c.dep_ == "dobj":
-                place = self.table.place_at(c)
-                if lemma in mt.place_object_verbs and place and (place.startswith("place:") or not self.table.is_person_like(c)):
-                    location = place
+        # the verb's objects and prepositional arguments, in the order they are written
+        slots: dict[tuple[int, int], set[str]] = {(c.i, c.i): {"dobj"} for c in verb.children if c.dep_ == "dobj"}
+        for pid in ("meeting.with", "meeting.to_partner", "meeting.location"):
+            for m in args.matches(pid, verb):
+                slots.setdefault((m["prep"].i, m["arg"].i), set()).add(pid)
+        for (_, i), found in sorted(slots.items()):
+            arg = doc[i]
+            place = self.table.place_at(arg)
+            if "dobj" in found:
+                if lemma in mt.destination_required:
+                    continue  # "left 232 dead", "headed the delegation": no partner, no trip
+                if lemma in mt.place_object_verbs and place and (
+                        place.startswith("place:") or not self.table.is_person_like(arg)):
+                    location = place  # "visited Kyiv"
                 else:
-                    partners += self.table.actors_at(c)
-            elif c.dep_ == "prep" and (c.lower_ in mt.partner_preps or c.lower_ in mt.partner_to_preps or c.lower_ in locative):
-                for p in c.children:
-                    if p.dep_ != "pobj":
-                        continue
-                    place = self.table.place_at(p)
-                    if c.lower_ in locative and place and (
-                            lemma in mt.destination_required or lemma in mt.located_verbs or place.startswith("place:")):
-                        location = location or place
-                    elif c.lower_ in mt.partner_preps or (c.lower_ in mt.partner_to_preps and lemma in mt.to_partner_verbs):
-                        partners += self.table.actors_at(p)
-        for o in objs:
-            for c in o.children:
-                if c.dep_ == "prep" and c.lower_ in mt.partner_preps:
-                    partners += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
+                    partners += self.table.actors_at(arg)
+            elif "meeting.location" in found and place and (
+                    lemma in mt.destination_required or lemma in mt.located_verbs or place.startswith("place:")):
+                location = location or place
+                rules.append("meeting.location")
+            elif found & {"meeting.with", "meeting.to_partner"}:
+                actors = self.table.actors_at(arg)
+                partners += actors
+                rules += sorted(found - {"meeting.location"}) if actors else []
+        for o in objs:  # "held talks with X"
+            actors = [a for p in args.args("meeting.with", o) for a in self.table.actors_at(p)]
+            partners += actors
+            rules += ["meeting.with"] if actors else []
         # "met Tunisian President X in Tunis": the place may hang off the object or its apposition
         location = location or self._clause_place(verb)
         if location is None and verb.dep_ == "relcl" and any(c.lower_ in self.g.words.relative_place for c in verb.children):
             location = self.table.place_at(verb.head)  # "in Vienna, where he met ..."
-        return participants, partners, location
+        return participants, partners, location, unique(rules)
 
-    def _noun_arguments(self, noun: Token) -> tuple[list[str], list[str], str | None, list[Token]]:
+    def _noun_arguments(self, noun: Token) -> tuple[list[str], list[str], str | None, list[Token], list[str]]:
         """A meeting noun's participants (possessor, "with" partners, "by" agents last), its "by"
-        agents, its location and its possessors."""
-        participants: list[str] = []
-        location = None
+        agents, its location, its possessors, and the argument patterns that gave them."""
+        mt, args = self.words, self.ctx.args
         poss = [c for c in noun.children if c.dep_ == "poss"]
-        for p in poss:
-            participants += self.table.actors_at(p)
-        by_agent: list[str] = []
-        mt = self.words
-        for c in noun.children:
-            if c.dep_ == "prep" and c.lower_ in mt.partner_preps:
-                participants += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
-            if c.dep_ == "prep" and c.lower_ in mt.agent_preps:  # "a visit by the Afghan foreign minister"
-                by_agent += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
-            if c.dep_ == "prep" and c.lower_ in mt.noun_place_preps:
-                for p in c.children:
-                    if p.dep_ == "pobj":
-                        location = location or self.table.place_at(p)
-            if c.dep_ == "acl":  # "a meeting ..., scheduled for Friday in Washington"
-                for p in c.subtree:
-                    if p.dep_ == "pobj" and p.head.lower_ in mt.clause_place_preps:
-                        location = location or self.table.place_at(p)
-        return participants + by_agent, by_agent, location, poss
+        participants = [a for p in poss for a in self.table.actors_at(p)]
+        partners = [a for p in args.args("meeting.with", noun) for a in self.table.actors_at(p)]
+        by_agent = [a for p in args.args("meeting.by", noun) for a in self.table.actors_at(p)]  # "a visit by X"
+        # the place after "to", "in", "at", or in a clause on the noun ("a meeting ..., scheduled
+        # for Friday in Washington"): the first one written
+        spots = [(m["prep"].i, m["arg"].i) for m in args.matches("meeting.noun_location", noun)]
+        spots += [(c.i, p.i) for c in noun.children if c.dep_ == "acl" for p in c.subtree
+                  if p.dep_ == "pobj" and p.head.lower_ in mt.clause_place_preps]
+        location = next((place for _, i in sorted(spots) if (place := self.table.place_at(self.ctx.doc[i]))), None)
+        rules = [pid for pid, found in (("meeting.with", partners), ("meeting.by", by_agent)) if found]
+        rules += ["meeting.noun_location"] if location and any(
+            self.table.place_at(p) == location for p in args.args("meeting.noun_location", noun)) else []
+        return participants + partners + by_agent, by_agent, location, poss, rules
 
     def _clause_place(self, verb: Token) -> str | None:
         """The first place after 'in'/'at' in the verb's own clause."""
@@ -282,12 +285,7 @@ class _MeetingReader:
         """'A Hamas delegation led by Khalil Darwish': the leader takes part too."""
         if subj is None:
             return []
-        out = []
-        for c in subj.children:
-            if c.dep_ == "acl" and c.lemma_.lower() in self.words.leader_verbs:
-                out += [a for ag in c.children if ag.dep_ == "agent" for p in ag.children if p.dep_ == "pobj"
-                        for a in self.table.actors_at(p)]
-        return out
+        return [a for p in self.ctx.args.args("meeting.led_by", subj) for a in self.table.actors_at(p)]
 
     # ---- status, mode -----------------------------------------------------------------------------
     def _status(self, verb: Token) -> MeetingStatus | None:

@@ -51,8 +51,9 @@ class _StatementReader:
         if self._continued_quote(sent, quotes):
             return
         for token in sent:
-            if token.lemma_.lower() == "accord" or token.lower_ == "according":
-                self._according(sent, token, quotes)
+            source = self.ctx.args.args("statement.according_to", token)
+            if source:
+                self._according(sent, token, source[0], quotes)
                 continue
             lemma = token.lemma_.lower()
             if token.pos_ not in {"VERB", "AUX"} or lemma not in w.reporting_verbs:
@@ -106,14 +107,9 @@ class _StatementReader:
                             (said.rule,)), said)
         return True
 
-    def _according(self, sent: Span, token: Token, quotes: Quotes) -> None:
-        to = next((c for c in token.children if c.lower_ == "to"), None)
-        if to is None:
-            return
-        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
-        if pobj is None:
-            return
-        speaker = self.table.actor_at(pobj)
+    def _according(self, sent: Span, token: Token, source: Token, quotes: Quotes) -> None:
+        """'..., according to X': X said the rest of the sentence."""
+        speaker = self.table.actor_at(source)
         if speaker is None:
             return
         phrase = {t.i for t in token.subtree}

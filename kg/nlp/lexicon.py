@@ -23,6 +23,8 @@ from kg.errors import LexiconError
 from kg.models import ACTOR_KINDS, ActorKind, CeasefireStatus, MeetingKind, MeetingMode
 
 Words = frozenset[str]
+# libyaml's loader when PyYAML has it (several times faster), the pure-Python one otherwise.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -147,17 +149,9 @@ class MeetingWords:
     video_cues: tuple[str, ...]
     call_phone_cues: tuple[str, ...]
     in_person_kinds: frozenset[MeetingKind]
-    location_preps: Words
-    noun_place_preps: Words
     clause_place_preps: Words
     place_object_verbs: Words
     located_verbs: Words
-    partner_preps: Words
-    partner_to_preps: Words
-    to_partner_verbs: Words
-    purpose_preps: Words
-    agent_preps: Words
-    leader_verbs: Words
     one_sided_kinds: frozenset[MeetingKind]
 
 
@@ -186,18 +180,8 @@ class CeasefireWords:
     conflict_nouns: Words
     pursuit_verbs: Words
     pursuit_nouns: Words
-    attack_verbs: Words
-    weapon_verbs: Words
-    party_preps: Words
-    conflict_preps: Words
-    proposal_nouns: Words
     proposal_responses: Words
-    accusation_verbs: Words
-    target_preps: Words
-    inclusion_preps: Words
-    accompaniment: Words
     modified_mediation: Words
-    mediated_sides_preps: Words
 
 
 @dataclass(frozen=True)
@@ -284,7 +268,7 @@ def load_section(cls: type[S], name: str, text: str | None = None) -> S:
     """The section ``cls`` from data/``name`` (or from ``text``), every key checked."""
     where = f"kg/nlp/data/{name}"
     try:
-        data = yaml.safe_load(_read(name) if text is None else text)
+        data = yaml.load(_read(name) if text is None else text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         raise LexiconError(f"{where}: not valid YAML ({str(exc).splitlines()[0]})") from exc
     if not isinstance(data, dict):
