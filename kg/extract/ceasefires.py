@@ -53,7 +53,7 @@ class _CeasefireReader:
         self.words, self.motion = lex.ceasefires, lex.meetings.destination_required
         self.status_words = {w for ws in self.words.status_cues.values() for w in ws if " " not in w}
         self.truces: list[_Truce] = []
-        self.loose_mediators: list[tuple[int, str, Evidence]] = []  # (sentence start, actor, evidence)
+        self.loose_mediators: list[tuple[int, str, Evidence, str]] = []  # (sentence start, actor, evidence, rule)
         self.loose_parties: list[tuple[int, str]] = []  # sides named with a mediation, not with the truce
         self.warnings: list[str] = []
 
@@ -236,48 +236,48 @@ class _CeasefireReader:
     def _sentence_mediators(self, sent: Span, span: Evidence) -> None:
         """'along with mediators Qatar and Egypt', "Egypt's mediation efforts": mediators named
         in a sentence, attached to the ceasefire of this sentence or the nearest one."""
-        w, args = self.words, self.ctx.args
-        names: list[str] = []
+        w, args, actors_at = self.words, self.ctx.args, self.table.actors_at
+        names: dict[str, str] = {}  # actor -> the rule that named it
+
+        def add(found: list[str], rule: str) -> None:
+            for a in found:
+                names.setdefault(a, rule)
+
         for t in sent:
             low = t.lower_
-            if low in w.mediator_nouns:
-                for c in t.children:
-                    if c.dep_ in {"appos", "compound", "pobj", "nmod"}:
-                        names += self.table.actors_at(c)
-                names += [a for p in args.args("ceasefire.mediators_including", t) for a in self.table.actors_at(p)]
+            if low in w.mediator_nouns:  # "mediators Qatar and Egypt", "guarantor Turkey"
+                add([a for c in t.children if c.dep_ in {"appos", "compound", "pobj", "nmod"} for a in actors_at(c)],
+                    "ceasefire.mediator_noun")
+                add([a for p in args.args("ceasefire.mediators_including", t) for a in actors_at(p)],
+                    "ceasefire.mediators_including")
                 # "the United States, along with mediators Qatar and Egypt": the US mediates too
-                names += [a for p in args.args("ceasefire.along_with", t) for a in self.table.actors_at(p)]
+                add([a for p in args.args("ceasefire.along_with", t) for a in actors_at(p)], "ceasefire.along_with")
                 m = self.table.mention_at(t.head)
                 if t.dep_ == "appos" and m and m.key:
-                    names.append(m.key)
-            if low in w.mediation_nouns:
+                    add([m.key], "ceasefire.mediator_noun")  # "Egypt, a mediator"
+            if low in w.mediation_nouns:  # "Egypt's mediation efforts"
                 owner = t.head if t.dep_ == "compound" else t
-                for c in owner.children:
-                    if c.dep_ == "poss":
-                        names += self.table.actors_at(c)
+                add([a for c in owner.children if c.dep_ == "poss" for a in actors_at(c)], "ceasefire.mediation_of")
             if low in w.mediation_gerunds and t.pos_ != "VERB":  # "with Turkey mediating" parsed as a noun
-                for c in t.children:
-                    if c.dep_ in {"compound", "nsubj", "nmod"}:
-                        names += self.table.actors_at(c)
+                add([a for c in t.children if c.dep_ in {"compound", "nsubj", "nmod"} for a in actors_at(c)],
+                    "ceasefire.mediation_of")
             if low in w.modified_mediation:  # "under Saudi and U.S. mediation"
-                for c in t.children:
-                    if c.dep_ in {"amod", "nmod", "compound"}:
-                        names += self.table.actors_at(c)
-            lemma = t.lemma_.lower()
-            if t.pos_ == "VERB" and lemma in w.mediation_verbs:
-                agents = [a for p in args.args("ceasefire.by_agent", t) for a in self.table.actors_at(p)]
+                add([a for c in t.children if c.dep_ in {"amod", "nmod", "compound"} for a in actors_at(c)],
+                    "ceasefire.mediation_of")
+            if t.pos_ == "VERB" and t.lemma_.lower() in w.mediation_verbs:
+                agents = [a for p in args.args("ceasefire.by_agent", t) for a in actors_at(p)]
                 subj = self._subject(t) if any(c.dep_ == "nsubj" for c in t.children) else None
                 if agents:
-                    names += agents  # "talks brokered by Qatar and Egypt"
+                    add(agents, "ceasefire.by_agent")  # "talks brokered by Qatar and Egypt"
                 elif subj is not None:
-                    names += self.table.actors_at(subj)  # "with Turkey mediating", "Egypt, which mediated ..."
+                    add(actors_at(subj), "ceasefire.mediator_subject")  # "with Turkey mediating", "Egypt, which mediated"
                 elif t.dep_ == "acl" and t.tag_ == "VBG":
-                    names += self.table.actors_at(t.head)  # "with Qatar mediating" parsed as a modifier of Qatar
+                    add(actors_at(t.head), "ceasefire.mediator_subject")  # "with Qatar mediating" parsed as a modifier
                 # "mediating between Israel and Hamas"
-                sides = [a for p in args.args("ceasefire.sides", t) for a in self.table.actors_at(p)]
+                sides = [a for p in args.args("ceasefire.sides", t) for a in actors_at(p)]
                 self.loose_parties += [(sent.start, a) for a in sides]
-        for a in unique(names):
-            self.loose_mediators.append((sent.start, a, span))
+        for actor, rule in names.items():
+            self.loose_mediators.append((sent.start, actor, span, rule))
 
     # ---- status, date ---------------------------------------------------------------------------
     def _status(self, noun: Token, np_head: Token) -> CeasefireStatus | None:
@@ -353,14 +353,14 @@ class _CeasefireReader:
 
     def finish(self) -> Reading[Ceasefire]:
         # loose mediators join the ceasefire nearest before them (else the first after them)
-        for sent_start, actor, span in self.loose_mediators:
+        for sent_start, actor, span, rule in self.loose_mediators:
             if not self.truces:
                 break
             before = [t for t in self.truces if t.sent_start <= sent_start]
             truce = before[-1] if before else self.truces[0]
             if actor not in truce.parties and actor not in truce.mediators:
                 truce.mediators.append(actor)
-                truce.rules = unique([*truce.rules, "ceasefire.sentence_mediator"])
+                truce.rules = unique([*truce.rules, rule])
                 if span not in truce.evidence:
                     truce.evidence.append(span)
         sides: dict[int, list[str]] = {}

@@ -226,6 +226,7 @@ class _MeetingReader:
                 if lemma in mt.place_object_verbs and place and (
                         place.startswith("place:") or not self.table.is_person_like(arg)):
                     location = place  # "visited Kyiv"
+                    rules.append("meeting.place_object")
                 else:
                     partners += self.table.actors_at(arg)
             elif "meeting.location" in found and place and (
@@ -241,9 +242,11 @@ class _MeetingReader:
             partners += actors
             rules += ["meeting.with"] if actors else []
         # "met Tunisian President X in Tunis": the place may hang off the object or its apposition
-        location = location or self._clause_place(verb)
+        if location is None and (location := self._clause_place(verb)):
+            rules.append("meeting.clause_place")
         if location is None and verb.dep_ == "relcl" and any(c.lower_ in self.g.words.relative_place for c in verb.children):
             location = self.table.place_at(verb.head)  # "in Vienna, where he met ..."
+            rules += ["meeting.where"] if location else []
         return participants, partners, location, unique(rules)
 
     def _noun_arguments(self, noun: Token) -> tuple[list[str], list[str], str | None, list[Token], list[str]]:
