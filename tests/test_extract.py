@@ -151,3 +151,13 @@ def test_extract_evidence_slices_the_text(results):
         for rec in (*res.roles, *res.meetings, *res.statements, *res.ceasefires):
             for span in rec.evidence:
                 assert texts[doc_id][span.begin:span.end] == span.text
+
+
+def test_extract_every_kind_status_and_mode_has_its_term():
+    """The Literal types of kg/models.py and their terms in kg/vocab.py name the same values."""
+    from kg import models, vocab
+
+    assert set(vocab.ACTOR_CLASSES) == set(models.ACTOR_KINDS)
+    assert set(vocab.MEETING_STATUS) == set(models.MEETING_STATUSES)
+    assert set(vocab.MEETING_MODE) == set(models.MEETING_MODES)
+    assert list(vocab.CEASEFIRE_STATUS) == list(models.CEASEFIRE_STATUSES)

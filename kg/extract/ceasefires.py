@@ -1,6 +1,6 @@
 """The ceasefires reader: which truce, between whom, brokered by whom, in which state.
 
-Triggers: ceasefire nouns ("ceasefire", "truce", "cease-fire", "cessation of hostilities").
+Triggers: ceasefire nouns ("ceasefire", "truce", "armistice", "cease-fire").
 Arguments: parties ("between A and B", the subject of "agreed", "accused X of violating")
 and mediators ("brokered by X", "Egyptian-brokered", "mediators Qatar and Egypt", "X's
 mediation efforts"). Status from the governing words (proposed ... collapsed; the later one
