@@ -12,6 +12,11 @@ document text exactly. The package follows the data flow:
     ceasefires.py   /
     assemble.py     the readers' records -> one Extraction
     grammar.py      parse-tree questions the readers share (subject, negation, tense ...)
+    explain.py      why a sentence fired (`kg explain`)
+
+Words are data (kg/nlp/data/*.yaml, typed in kg/nlp/lexicon.py), argument shapes are
+DependencyMatcher patterns (kg/nlp/patterns/*.yaml); this code holds only dependency labels
+and part-of-speech tags.
 """
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from kg.extract.context import DocContext
 from kg.extract.mentions import common, named, references, roles
-from kg.extract.mentions.table import ActorInfo, Mention, MentionTable, RoleHit
+from kg.extract.mentions.table import ActorInfo, Mention, MentionBuilder, MentionTable, RoleHit
 from kg.nlp.lexicon import Lexicon
 
 __all__ = ["ActorInfo", "Mention", "MentionTable", "RoleHit", "find_mentions"]
@@ -25,7 +25,7 @@ __all__ = ["ActorInfo", "Mention", "MentionTable", "RoleHit", "find_mentions"]
 
 def find_mentions(ctx: DocContext, lex: Lexicon) -> MentionTable:
     """The document's complete mention table."""
-    dm = named.MentionBuilder(ctx, lex)
+    dm = MentionBuilder(ctx, lex)
     named.find_names(dm)
     named.find_generic_head_organisations(dm)
     references.link_short_names(dm)
