@@ -176,6 +176,35 @@ def view(graph_dir, out, focus, depth, doc, classes, max_nodes) -> None:
     click.echo(write_page(graph_dir, out or graph_dir / "graph.html", settings).text())
 
 
+@main.command()
+@click.argument("source")
+@click.option("--published", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Publication date (YYYY-MM-DD) that relative dates are read against.")
+@click.option("--model", default=None, help="spaCy pipeline to use (as for kg build).")
+@click.option("--displacy", "displacy_out", type=click.Path(path_type=Path), default=None,
+              help="Also write a displaCy page marking the mentions and pattern arguments to this HTML file.")
+@_friendly
+def explain(source, published, model, displacy_out) -> None:
+    """Show why a text fired: per sentence its mentions, the argument patterns that matched and the
+    records read there, with the ids of the rules that produced them.
+
+    SOURCE is a file kg reads (.txt, .md, .html, .jsonl) or the text itself.
+
+    \b
+    Examples:
+      kg explain "Kenyan President Samuel Otieno met Somali President Abdi Warsame in Nairobi."
+      kg explain seeds/003_bf2bcb9fd38c8bbd.txt --published 2024-08-17 --displacy why.html
+    """
+    from kg.extract.explain import explain as run_explain
+
+    found = run_explain(source, published=published.date() if published else None,
+                        model=model or os.environ.get("KG_SPACY_MODEL"), displacy=displacy_out,
+                        warn=lambda msg: click.echo(f"kg: warning: {msg}", err=True))
+    click.echo(found.text(), nl=False)
+    if displacy_out is not None:
+        click.echo(f"wrote {displacy_out}")
+
+
 @main.command(name="export")
 @graph_option
 @click.option("--format", "fmt", type=click.Choice(["graphml", "gexf"]), required=True)
