@@ -5,7 +5,7 @@
     .venv/bin/python bench/query_bench.py --timeout 60
 
 Writes a synthetic corpus (documents, spans, actors, roles, meetings, statements, ceasefires,
-as docs/graph-shape.md describes) to N-Triples, loads it into both engines in this process,
+in the named graphs docs/graph-shape.md describes) to N-Quads, loads it into both engines in this process,
 then runs every SELECT/ASK/CONSTRUCT in queries/ on each and prints a Markdown table: seconds
 and the ratio rdflib / pyoxigraph. rdflib queries longer than --timeout are stopped (SIGALRM)
 and reported as ">T s". Row counts are compared where both finish. Results go to bench/query.md
@@ -53,15 +53,21 @@ def _lit(value, datatype: str | None = None) -> str:
 
 
 def generate(path: Path, docs: int, seed: int = 42) -> int:
-    """Write a corpus of ``docs`` documents in kg's shape as N-Triples; return the triple count."""
+    """Write a corpus of ``docs`` documents in kg's shape as N-Quads; return the quad count.
+
+    Actors and facts go to the entities graph, a document's node, spans, evidence links and
+    mentions to its own graph (each triple in one graph).
+    """
     rng = random.Random(seed)
     n_actors = max(50, docs // 3)
     actors = [f"{KGD}actor/a{i}" for i in range(n_actors)]
     count = 0
+    entities = _iri(f"{KGD}graph/entities")
+    graph = entities
     with path.open("w", encoding="utf-8") as out:
-        def t(s, p, o):
+        def t(s, p, o, g=None):
             nonlocal count
-            out.write(f"{s} {p} {o} .\n")
+            out.write(f"{s} {p} {o} {g or entities} .\n")
             count += 1
 
         for i, actor in enumerate(actors):
@@ -72,33 +78,34 @@ def generate(path: Path, docs: int, seed: int = 42) -> int:
         for d in range(docs):
             doc_id = f"{d:06d}_synthetic"
             doc = _iri(f"{KGD}doc/{doc_id}")
+            graph = _iri(f"{KGD}graph/{doc_id}")
             day = f"{2020 + d % 5}-{1 + d % 12:02d}-{1 + d % 28:02d}"
             text = " ".join(f"Sentence {k} of document {d} says something about actors." for k in range(12))
-            t(doc, _iri(RDF_TYPE), _iri(KG + "Document"))
-            t(doc, _iri(DCT + "identifier"), _lit(doc_id))
-            t(doc, _iri(DCT + "title"), _lit(f"Article {d}"))
-            t(doc, _iri(DCT + "date"), _lit(day, "date"))
-            t(doc, _iri(NIF + "isString"), _lit(text))
+            t(doc, _iri(RDF_TYPE), _iri(KG + "Document"), graph)
+            t(doc, _iri(DCT + "identifier"), _lit(doc_id), graph)
+            t(doc, _iri(DCT + "title"), _lit(f"Article {d}"), graph)
+            t(doc, _iri(DCT + "date"), _lit(day, "date"), graph)
+            t(doc, _iri(NIF + "isString"), _lit(text), graph)
             spans = []
             for k in range(12):
                 begin = k * 56
                 span = _iri(f"{KGD}span/{doc_id}/{begin}-{begin + 55}")
                 spans.append(span)
-                t(span, _iri(RDF_TYPE), _iri(KG + "TextSpan"))
-                t(span, _iri(KG + "document"), doc)
-                t(span, _iri(NIF + "beginIndex"), _lit(begin, "nonNegativeInteger"))
-                t(span, _iri(NIF + "endIndex"), _lit(begin + 55, "nonNegativeInteger"))
-                t(span, _iri(NIF + "anchorOf"), _lit(text[begin:begin + 55]))
+                t(span, _iri(RDF_TYPE), _iri(KG + "TextSpan"), graph)
+                t(span, _iri(KG + "document"), doc, graph)
+                t(span, _iri(NIF + "beginIndex"), _lit(begin, "nonNegativeInteger"), graph)
+                t(span, _iri(NIF + "endIndex"), _lit(begin + 55, "nonNegativeInteger"), graph)
+                t(span, _iri(NIF + "anchorOf"), _lit(text[begin:begin + 55]), graph)
             cast = rng.sample(actors, 8)
             for a in cast:
-                t(_iri(a), _iri(KG + "mentionedIn"), doc)
+                t(_iri(a), _iri(KG + "mentionedIn"), doc, graph)
 
             def fact(kind, n, label):
                 node = _iri(f"{KGD}{kind}/{doc_id}-{n}")
                 t(node, _iri(RDF_TYPE), _iri(KG + kind.capitalize()))
                 t(node, _iri(RDFS_LABEL), _lit(label))
                 for span in rng.sample(spans, 2):
-                    t(node, _iri(KG + "evidence"), span)
+                    t(node, _iri(KG + "evidence"), span, graph)
                 return node
 
             for n in range(2):
@@ -158,24 +165,24 @@ def main() -> None:
     warnings.simplefilter("ignore", DeprecationWarning)
 
     with tempfile.TemporaryDirectory() as tmp:
-        nt = Path(tmp) / "bench.nt"
+        nt = Path(tmp) / "bench.nq"
         started = time.perf_counter()
         triples = generate(nt, args.docs)
-        print(f"generated {triples:,} triples ({args.docs} documents) in {time.perf_counter() - started:.1f} s",
+        print(f"generated {triples:,} quads ({args.docs} documents) in {time.perf_counter() - started:.1f} s",
               file=sys.stderr)
 
         started = time.perf_counter()
         store = ox.Store()
-        store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(path=str(nt), format=ox.RdfFormat.N_QUADS)
         ox_load = time.perf_counter() - started
         print(f"pyoxigraph load {ox_load:.1f} s", file=sys.stderr)
         started = time.perf_counter()
-        graph = rdflib.Graph()
-        graph.parse(nt, format="nt")
+        graph = rdflib.Dataset(default_union=True)
+        graph.parse(nt, format="nquads")
         rl_load = time.perf_counter() - started
         print(f"rdflib parse {rl_load:.1f} s", file=sys.stderr)
 
-        rows = [("load the N-Triples", ox_load, rl_load, "", "")]
+        rows = [("load the N-Quads", ox_load, rl_load, "", "")]
         signal.signal(signal.SIGALRM, _alarm)
         for path in sorted((ROOT / "queries").glob("*.rq")):
             text = read_query(path).text

@@ -8,8 +8,9 @@ from here. An entry's key is the SHA-256 of
   the cached extraction);
 * the spaCy model: its name and its ``meta.json`` (name, version, components), read without
   loading the model;
-* kg itself: its version and the source of every module and data file that reading depends on
-  (``FINGERPRINTED``), so a change to the extraction rules re-reads everything.
+* kg itself: its version and every file of the folders reading depends on (``FINGERPRINTED``:
+  the extraction package, the language data and patterns, the records), so a change to the
+  extraction rules re-reads everything.
 
 The cache is one SQLite file, ``OUT/.kg-cache/extractions.sqlite`` (table ``extraction``:
 key, document id, pickled ``Extraction`` without its ``Document``). Only successful
@@ -34,14 +35,17 @@ from kg.models import Document, Extraction
 CACHE_DIR = ".kg-cache"
 CACHE_FILE = "extractions.sqlite"
 SCHEMA = 1
-# What an extraction depends on besides the document and the model (relative to the kg package).
-FINGERPRINTED = ("extract.py", "mentions.py", "dates.py", "clean.py", "models.py", "nlp/*.py", "nlp/data/*")
+# What an extraction depends on besides the document and the model (relative to the kg package):
+# whole folders, so a module or data file added to them is covered without being listed here.
+FINGERPRINTED = ("extract/**/*", "nlp/**/*", "models.py")
 
 
 def fingerprinted_files() -> list[Path]:
     """kg's files an extraction depends on (their bytes are part of every cache key)."""
     root = Path(__file__).resolve().parent
-    return [path for pattern in FINGERPRINTED for path in sorted(root.glob(pattern)) if path.is_file()]
+    found = {path for pattern in FINGERPRINTED for path in root.glob(pattern)
+             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"}
+    return sorted(found)
 
 
 def code_fingerprint() -> str:

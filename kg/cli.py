@@ -51,7 +51,7 @@ def main() -> None:
     Typical session:
       kg build seeds --out exports          # read articles, write the graph
       kg validate --graph exports           # reasoner + SHACL shapes
-      kg query queries/meetings.rq          # ask it questions
+      kg query meetings                     # ask it questions (kg query --list)
       kg view --focus "Antony Blinken"      # look at it
     """
 
@@ -122,37 +122,50 @@ def validate(graph_dir, no_reasoner) -> None:
 
 
 @main.command()
-@click.argument("query_file", required=False, type=click.Path(path_type=Path))
+@click.argument("query_file", required=False, metavar="[QUERY]")
 @graph_option
 @click.option("--endpoint", default=None, help="SPARQL 1.1 endpoint URL instead of the local build "
               "(user and password from $KG_ENDPOINT_USER / $KG_ENDPOINT_PASSWORD).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Bind ?NAME to VALUE, typed as the query's header says; else an IRI in <...> or as "
-                   "kg:/kgd:NAME, a date YYYY-MM-DD, or a plain literal.")
+              help="Bind ?NAME to VALUE, typed as the query's header says (a name: any of an actor's names, "
+                   "any case); else an IRI in <...> or as kg:/kgd:NAME, a date YYYY-MM-DD, or a plain literal.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml"]),
               default="table", show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
+              help="Stop a query that runs longer (0: no limit).")
+@click.option("--limit", type=click.IntRange(min=0), default=10_000, show_default=True, metavar="N",
+              help="Print at most N rows (or triples); a note says when there were more (0: all).")
 @click.option("--allow-update", is_flag=True, help="Allow INSERT/DELETE/LOAD/CLEAR/DROP.")
-@click.option("--list", "list_only", is_flag=True, help="List the query files with titles and parameters.")
+@click.option("--allow-service", is_flag=True, help="Allow SERVICE clauses, which make the engine send requests "
+              "to other servers.")
+@click.option("--list", "list_only", is_flag=True, help="List the queries shipped with kg (or those in the folder "
+              "QUERY), with titles and parameters.")
 @click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
               help="Embedded engine for local queries.")
 @_friendly
-def query(query_file, graph_dir, endpoint, params, fmt, allow_update, list_only, engine) -> None:
-    """Run a SPARQL file on the local build or on an endpoint.
+def query(query_file, graph_dir, endpoint, params, fmt, timeout, limit, allow_update, allow_service, list_only,
+          engine) -> None:
+    """Run a SPARQL query (a file, or the name of one kg ships) on the local build or on an endpoint.
 
     \b
     Examples:
       kg query --list
-      kg query queries/meetings.rq --format csv
-      kg query queries/actor_meetings.rq --param actor="Antony Blinken"
-      kg query queries/meetings.rq --endpoint http://127.0.0.1:7878/query
+      kg query meetings --format csv
+      kg query actor_meetings --param actor="antony blinken"
+      kg query my-question.rq --timeout 300 --limit 0
+      kg query meetings --endpoint http://127.0.0.1:7878/query
     """
     from kg import query as q
 
     if list_only or query_file is None:
-        click.echo(q.list_queries(query_file or Path("queries")))
+        click.echo(q.list_queries(Path(query_file) if query_file else None), nl=False)
         return
-    click.echo(q.run_file(query_file, graph_dir=graph_dir, endpoint=endpoint, params=params, fmt=fmt,
-                          allow_update=allow_update, engine=engine), nl=False)
+    out = q.execute(query_file, graph_dir=graph_dir, endpoint=endpoint, params=params, fmt=fmt,
+                    allow_update=allow_update, allow_service=allow_service, engine=engine, timeout=timeout,
+                    limit=limit)
+    click.echo(out.text, nl=False)
+    for note in out.notes:
+        click.echo(f"kg: note: {note}", err=True)
 
 
 @main.command()
@@ -161,7 +174,7 @@ def query(query_file, graph_dir, endpoint, params, fmt, allow_update, list_only,
               "SPARQL services are found from it), e.g. http://127.0.0.1:7878")
 @_friendly
 def load(graph_dir, endpoint) -> None:
-    """Load a build into a triple store, one named graph per document (replaced on reload)."""
+    """Load a build into a triple store: its named graphs replace those of the build loaded before."""
     from kg.store import load as run_load
 
     click.echo(run_load(graph_dir, endpoint).text())
@@ -184,6 +197,35 @@ def view(graph_dir, out, focus, depth, doc, classes, max_nodes) -> None:
                             classes=tuple(c.strip() for c in classes.split(",")) if classes else (),
                             max_nodes=max_nodes)
     click.echo(write_page(graph_dir, out or graph_dir / "graph.html", settings).text())
+
+
+@main.command()
+@click.argument("source")
+@click.option("--published", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Publication date (YYYY-MM-DD) that relative dates are read against.")
+@click.option("--model", default=None, help="spaCy pipeline to use (as for kg build).")
+@click.option("--displacy", "displacy_out", type=click.Path(path_type=Path), default=None,
+              help="Also write a displaCy page marking the mentions and pattern arguments to this HTML file.")
+@_friendly
+def explain(source, published, model, displacy_out) -> None:
+    """Show why a text fired: per sentence its mentions, the argument patterns that matched and the
+    records read there, with the ids of the rules that produced them.
+
+    SOURCE is a file kg reads (.txt, .md, .html, .jsonl) or the text itself.
+
+    \b
+    Examples:
+      kg explain "Kenyan President Samuel Otieno met Somali President Abdi Warsame in Nairobi."
+      kg explain seeds/003_bf2bcb9fd38c8bbd.txt --published 2024-08-17 --displacy why.html
+    """
+    from kg.extract.explain import explain as run_explain
+
+    found = run_explain(source, published=published.date() if published else None,
+                        model=model or os.environ.get("KG_SPACY_MODEL"), displacy=displacy_out,
+                        warn=lambda msg: _say(f"kg: warning: {msg}", err=True))
+    click.echo(found.text(), nl=False)
+    if displacy_out is not None:
+        click.echo(f"wrote {displacy_out}")
 
 
 @main.command(name="export")

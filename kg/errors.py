@@ -57,3 +57,9 @@ class ValidationError(KgError):
     """The graph breaks the ontology's axioms or the SHACL shapes."""
 
     exit_code = 1
+
+
+class LexiconError(KgError):
+    """kg's own language data (kg/nlp/data) is malformed: a key is unknown, missing or of the wrong type."""
+
+    exit_code = 1

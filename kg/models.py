@@ -6,13 +6,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal, get_args
 
-ACTOR_KINDS = ("Person", "Organization", "Country", "Group")
-MEETING_STATUSES = ("planned", "occurred", "cancelled")
-MEETING_MODES = ("in person", "phone", "video")
+ActorKind = Literal["Person", "Organization", "Country", "Group"]
+MeetingKind = Literal["call", "visit", "trip", "mission", "talks", "meeting", "summit"]
+MeetingStatus = Literal["planned", "occurred", "cancelled"]
+MeetingMode = Literal["in person", "phone", "video"]
 # Ordered: a later status supersedes an earlier one when mentions of one ceasefire disagree.
-CEASEFIRE_STATUSES = ("proposed", "under negotiation", "agreed", "in force", "violated", "collapsed")
-TRAVEL_KINDS = ("visit", "trip", "mission")
+CeasefireStatus = Literal["proposed", "under negotiation", "agreed", "in force", "violated", "collapsed"]
+EventKind = Literal["meeting", "ceasefire"]
+
+ACTOR_KINDS: tuple[ActorKind, ...] = get_args(ActorKind)
+MEETING_KINDS: tuple[MeetingKind, ...] = get_args(MeetingKind)
+MEETING_STATUSES: tuple[MeetingStatus, ...] = get_args(MeetingStatus)
+MEETING_MODES: tuple[MeetingMode, ...] = get_args(MeetingMode)
+CEASEFIRE_STATUSES: tuple[CeasefireStatus, ...] = get_args(CeasefireStatus)
+TRAVEL_KINDS: tuple[MeetingKind, ...] = ("visit", "trip", "mission")
 
 
 def status_rank(status: str | None) -> int:
@@ -20,7 +29,7 @@ def status_rank(status: str | None) -> int:
     return CEASEFIRE_STATUSES.index(status) if status in CEASEFIRE_STATUSES else -1
 
 
-def meeting_group(kind: str) -> str:
+def meeting_group(kind: str) -> Literal["travel", "talk"]:
     """Kinds of meeting that can be one event: travel (visit, trip, mission) or talk (the rest)."""
     return "travel" if kind in TRAVEL_KINDS else "talk"
 
@@ -64,7 +73,7 @@ class Actor:
 
     key: str  # stable within the document; "country:ISR", "person:antony blinken", ...
     label: str  # canonical name
-    kind: str  # one of ACTOR_KINDS
+    kind: ActorKind
     names: tuple[str, ...] = ()  # other surface forms seen ("Blinken", "the head of US diplomacy")
     described: bool = False  # named only by a description ("a senior official"): not merged across documents
 
@@ -84,22 +93,34 @@ class DateRef:
 
 
 @dataclass(frozen=True)
+class EventRef:
+    """One of the document's own events, by its place in ``Extraction.meetings`` or ``.ceasefires``."""
+
+    kind: EventKind
+    index: int
+
+
+# Every event record carries ``rules``: the ids of the triggers and argument patterns that
+# produced it ("meeting.verb", "arg.with"), for `kg explain`; merged records unite them.
+@dataclass(frozen=True)
 class Role:
     holder: str  # Actor.key
     title: str
     affiliation: str | None  # Actor.key
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Meeting:
-    kind: str  # call, visit, trip, talks, meeting, summit
+    kind: MeetingKind
     participants: tuple[str, ...]  # Actor.key
-    status: str | None
-    mode: str | None
+    status: MeetingStatus | None
+    mode: MeetingMode | None
     location: str | None  # Actor.key of a Country, or Place.key
     date: DateRef | None
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,18 +128,20 @@ class Statement:
     speaker: str  # Actor.key
     text: str  # the quote when direct, else the reported content
     quote: bool
-    about: tuple[str, ...]  # keys of actors, or "event:<n>" references resolved later
+    about: tuple[EventRef, ...]  # the document's events named inside what was said
     date: DateRef | None
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Ceasefire:
     parties: tuple[str, ...]
     mediators: tuple[str, ...]
-    status: str | None
+    status: CeasefireStatus | None
     date: DateRef | None
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

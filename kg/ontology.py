@@ -16,15 +16,24 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.term import Node
 from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.term import Node
 from rdflib.util import guess_format
 
 from kg.errors import GraphNotFound, KgError, ValidationError
 from kg.vocab import DATA_BASE, PREFIXES, SH, bind_prefixes
 
-#: The folder holding kg.ttl, kg.owl and shapes.ttl in a source checkout or editable install.
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+
+def _installed_dir() -> Path:
+    """``kg/ontology_files`` in an installed wheel, else ``ontology/`` of the source checkout."""
+    from importlib import resources
+
+    packaged = Path(str(resources.files("kg"))) / "ontology_files"
+    return packaged if (packaged / "kg.ttl").is_file() else Path(__file__).resolve().parent.parent / "ontology"
+
+
+#: The folder holding kg.ttl, kg.owl and shapes.ttl (packaged in a wheel, ontology/ in a checkout).
+ONTOLOGY_DIR = _installed_dir()
 #: Environment variable naming another folder to read the ontology files from.
 ONTOLOGY_DIR_ENV = "KG_ONTOLOGY_DIR"
 BUILD_FILE = "kg.ttl"
@@ -50,9 +59,8 @@ def ontology_dir() -> Path:
     folder = Path(override).expanduser() if override else ONTOLOGY_DIR
     if not (folder / "kg.ttl").is_file():
         where = f"${ONTOLOGY_DIR_ENV}={override}" if override else str(folder)
-        raise KgError(f"the ontology files are missing ({where} has no kg.ttl): reinstall kg from its "
-                      f"source folder (`pip install -e .`) or set {ONTOLOGY_DIR_ENV} to the folder "
-                      "holding kg.ttl and shapes.ttl")
+        raise KgError(f"the ontology files are missing ({where} has no kg.ttl): reinstall kg, "
+                      f"or set {ONTOLOGY_DIR_ENV} to the folder holding kg.ttl and shapes.ttl")
     return folder
 
 
@@ -364,8 +372,9 @@ def _run_reasoner(data: Graph, ontology: Graph) -> tuple[bool, tuple[str, ...]]:
         try:
             world.get_ontology(nt.as_uri()).load()
             # infer_property_values=False: consistency and classification only (fast).
-            # ignore_unsupported_datatypes: HermiT rejects xsd:date (not in the OWL 2 datatype
-            # map); dates are checked by the SHACL shapes instead.
+            # ignore_unsupported_datatypes: the data's dates are xsd:date literals, which HermiT
+            # rejects (not in the OWL 2 datatype map; kg.owl itself stays inside it); the SHACL
+            # shapes check the dates instead.
             owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
                                            ignore_unsupported_datatypes=True)
         except owlready2.OwlReadyInconsistentOntologyError:

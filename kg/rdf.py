@@ -1,8 +1,16 @@
 """Resolved records -> RDF quads (pure: no I/O).
 
-One named graph per document holds its Document node, its evidence spans and the facts
-read from it; the graph `kgd:graph/entities` holds the actors and places. The union of
-all graphs is the whole knowledge graph.
+Every triple is in exactly one named graph, so the union of the graphs -- which a store or a
+query engine may or may not deduplicate -- holds each fact once:
+
+* ``kgd:graph/entities``: what resolution made of all documents, once: the actors, the places
+  and the facts (Role, Meeting, Statement, Ceasefire nodes with all their attributes);
+* ``kgd:graph/<doc id>``, one per document: what that document contributes -- its Document
+  node, its evidence spans, the links ``fact kg:evidence span`` and ``actor kg:mentionedIn doc``.
+
+A fact reported by six documents is then one node in the entities graph with evidence links
+in six document graphs. The graph of a document is a function of that document's records; the
+entities graph, of all of them.
 
 ``statements(res)`` is the one place records become RDF: it yields each quad lazily, as
 canonical N-Quads text, so a corpus-sized graph never has to sit in memory (``kg.export``
@@ -128,18 +136,17 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
         # Always carried: the graph is then self-contained for checking every offset.
         yield g, f"{d} {V['isString']} {t.text(doc.text)}"
 
-    def evidence(node: str, spans: tuple[Span, ...], out: list[tuple[str, str]]) -> list[str]:
-        """The span quads of ``node`` into ``out``; the graphs they are in, in order of first use."""
-        used: list[str] = []
+    def evidence(node: str, spans: tuple[Span, ...]) -> Iterator[tuple[str, str]]:
+        """The evidence links of ``node`` and their spans, each in the graph of the span's document."""
         for s in spans:
             g = graphs[s.doc_id]
             si = t.data(f"span/{s.doc_id}/{s.begin}-{s.end}")
-            out += ((g, f"{node} {V['evidence']} {si}"), (g, f"{si} {V['type']} {V['TextSpan']}"),
-                    (g, f"{si} {V['document']} {docs[s.doc_id]}"), (g, f"{si} {V['begin']} {t.count(s.begin)}"),
-                    (g, f"{si} {V['end']} {t.count(s.end)}"), (g, f"{si} {V['anchor']} {t.text(s.text)}"))
-            if g not in used:
-                used.append(g)
-        return used
+            yield g, f"{node} {V['evidence']} {si}"
+            yield g, f"{si} {V['type']} {V['TextSpan']}"
+            yield g, f"{si} {V['document']} {docs[s.doc_id]}"
+            yield g, f"{si} {V['begin']} {t.count(s.begin)}"
+            yield g, f"{si} {V['end']} {t.count(s.end)}"
+            yield g, f"{si} {V['anchor']} {t.text(s.text)}"
 
     labels: dict[str, str] = {}
     for a in res.actors:
@@ -157,15 +164,14 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
         yield entities, f"{t.data(p.id)} {V['label']} {t.text(p.label)}"
 
     def described(node: str, spans: tuple[Span, ...], facts: list[tuple[str, str]], date=None):
-        """The facts about ``node`` (and its date) in every graph that holds evidence for it."""
-        out: list[tuple[str, str]] = []
+        """A fact once, in the entities graph; its evidence in the graphs of the documents it was read from."""
         if date is not None:
             if date.value:
                 facts.append((V["date"], t.day(date.value)))
             facts.append((V["dateText"], t.text(date.text)))
-        for g in evidence(node, spans, out):
-            out.extend((g, f"{node} {p} {o}") for p, o in facts)
-        return out
+        for p, o in facts:
+            yield entities, f"{node} {p} {o}"
+        yield from evidence(node, spans)
 
     for r in res.roles:
         facts = [(V["type"], V["Role"]), (V["label"], t.text(f"{labels[r.holder]}: {r.title}")),
@@ -232,7 +238,7 @@ def to_rdflib(term):
 
 
 def to_dataset(res: Resolved) -> Dataset:
-    """The graph of ``res`` as an rdflib Dataset (one named graph per document, plus entities)."""
+    """The graph of ``res`` as an rdflib Dataset (the entities graph, and one named graph per document)."""
     ds = Dataset()
     bind_prefixes(ds)
     graphs: dict[str, Graph] = {}

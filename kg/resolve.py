@@ -14,7 +14,20 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from kg.models import Actor, DateRef, Document, Extraction, Span, meeting_group, status_rank
+from kg.models import (
+    Actor,
+    ActorKind,
+    CeasefireStatus,
+    DateRef,
+    Document,
+    Extraction,
+    MeetingKind,
+    MeetingMode,
+    MeetingStatus,
+    Span,
+    meeting_group,
+    status_rank,
+)
 
 # Two reports of one ceasefire or meeting are at most this far apart (publication dates).
 CEASEFIRE_WINDOW_DAYS = 30
@@ -24,7 +37,7 @@ MEETING_WINDOW_DAYS = 7
 @dataclass(frozen=True)
 class GActor:
     id: str  # "actor/antony-blinken"
-    kind: str
+    kind: ActorKind
     label: str
     names: tuple[str, ...]
     documents: tuple[str, ...]
@@ -48,10 +61,10 @@ class GRole:
 @dataclass(frozen=True)
 class GMeeting:
     id: str
-    kind: str
+    kind: MeetingKind
     participants: tuple[str, ...]
-    status: str | None
-    mode: str | None
+    status: MeetingStatus | None
+    mode: MeetingMode | None
     location: str | None
     date: DateRef | None
     evidence: tuple[Span, ...]
@@ -73,7 +86,7 @@ class GCeasefire:
     id: str
     parties: tuple[str, ...]
     mediators: tuple[str, ...]
-    status: str | None
+    status: CeasefireStatus | None
     date: DateRef | None
     evidence: tuple[Span, ...]
 
@@ -213,13 +226,10 @@ def resolve(extractions: list[Extraction]) -> Resolved:
                 continue
             about = []
             for ref in s.about:
-                kind, _, num = ref.partition(":")
-                if kind == "ceasefire" and (d, int(num)) in local_truce:
-                    about.append(truce_ids[id(local_truce[(d, int(num))])])
-                elif kind == "meeting" and (d, int(num)) in local_meeting:
-                    about.append(meeting_ids[id(local_meeting[(d, int(num))])])
-                elif (actor := aid(d, ref)) is not None:
-                    about.append(actor)
+                if ref.kind == "ceasefire" and (d, ref.index) in local_truce:
+                    about.append(truce_ids[id(local_truce[(d, ref.index)])])
+                elif ref.kind == "meeting" and (d, ref.index) in local_meeting:
+                    about.append(meeting_ids[id(local_meeting[(d, ref.index)])])
             ev = s.evidence[0]
             sid = "statement/" + digest(d, ev.begin, ev.end, speaker, s.text)
             g_statements[sid] = GStatement(sid, speaker, s.text, s.quote, tuple(sorted(set(about))), s.date,

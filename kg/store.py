@@ -1,9 +1,11 @@
 """Triple stores over HTTP: where a store's services are, one request to them, and ``kg load``.
 
-``kg load`` puts a build into a running store with the SPARQL 1.1 Graph Store HTTP Protocol:
-each document's named graph (``kgd:graph/<doc id>``) is PUT, so loading it again replaces
-it and touches nothing else; the shared entities graph (actors, places) is POSTed, i.e.
-merged, so documents of other builds already in the store keep their actors.
+``kg load`` makes a store hold one build, with the SPARQL 1.1 Graph Store HTTP Protocol: every
+named graph of the build -- the entities graph (actors, places, facts) and each document's
+graph -- is PUT, so loading again replaces it and leaves no stale fact behind; the document
+graphs of an earlier build that this build no longer has are DELETEd; graphs that are not
+kg's are not touched. A store holds one build: resolution merges actors and facts across the
+documents of a build, so corpora that belong together are built together.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import socket
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -26,8 +28,7 @@ TIMEOUT_ENV = "KG_ENDPOINT_TIMEOUT"
 USER_ENV = "KG_ENDPOINT_USER"
 PASSWORD_ENV = "KG_ENDPOINT_PASSWORD"
 DEFAULT_TIMEOUT = 300.0
-# The ASK that tells whether a store's default graph sees the loaded documents.
-CHECK_QUERY = Path(__file__).resolve().parents[1] / "queries" / "graph_loaded.rq"
+KG_GRAPHS = str(KGD["graph/"])  # kg's named graphs: kgd:graph/entities and kgd:graph/<doc id>
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,11 @@ _NOT_FOUND_HINT = {
 
 def request(method: str, url: str, *, body: bytes | None = None, content_type: str | None = None,
             accept: str | None = None, what: str = "the request", service: str = "query",
-            refused: type[Exception] = EndpointError) -> Response:
+            refused: type[Exception] = EndpointError, timeout: float | None = 0) -> Response:
     """Send one HTTP request; turn every failure into a one-line EndpointError (``refused`` for HTTP 400).
 
     ``service`` ("query", "update" or "graph store") picks the advice given when the URL is wrong.
+    ``timeout``: seconds to wait (None: no limit; 0: $KG_ENDPOINT_TIMEOUT, else 300).
     Credentials, when the store needs them, come from $KG_ENDPOINT_USER / $KG_ENDPOINT_PASSWORD
     (HTTP basic authentication), never from the command line.
     """
@@ -119,8 +121,10 @@ def request(method: str, url: str, *, body: bytes | None = None, content_type: s
         headers["Authorization"] = "Basic " + base64.b64encode(token).decode("ascii")
     req = urllib.request.Request(url, data=body, method=method, headers=headers)
     where = url.split("?", 1)[0]
-    timeout = _timeout()
-    too_slow = f"{where} did not answer within {timeout:g} s; check the store, or raise ${TIMEOUT_ENV}"
+    if timeout == 0:
+        timeout = _timeout()
+    too_slow = (f"{where} did not answer within {timeout:g} s; check the store, or raise "
+                f"{'--timeout' if service == 'query' else '$' + TIMEOUT_ENV}")
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return Response(resp.status, resp.headers.get_content_type(), resp.read())
@@ -159,7 +163,7 @@ class GraphLoad:
 
     graph: str
     triples: int
-    how: str  # "new", "replaced" or "merged"
+    how: str  # "new" or "replaced"
 
 
 @dataclass(frozen=True)
@@ -167,9 +171,9 @@ class LoadReport:
     build: Path
     services: Services
     graphs: tuple[GraphLoad, ...]
+    removed: tuple[str, ...] = ()  # document graphs of an earlier build, deleted
     skipped_default: int = 0  # triples of the build's default graph, not sent
     union_default_graph: bool | None = None  # None: not checked
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def documents(self) -> tuple[GraphLoad, ...]:
@@ -183,21 +187,17 @@ class LoadReport:
             f"  {len(docs)} document graphs ({new} new, {len(docs) - new} replaced), "
             f"{sum(g.triples for g in docs)} triples",
         ]
-        lines += [f"  entities graph <{g.graph}> merged, {g.triples} triples"
-                  for g in self.graphs if g.graph == ENTITIES_GRAPH and g.how == "merged"]
-        lines += [f"  entities graph <{g.graph}> replaced, {g.triples} triples"
-                  for g in self.graphs if g.graph == ENTITIES_GRAPH and g.how != "merged"]
+        lines += [f"  entities graph <{g.graph}> ({g.how}), {g.triples} triples"
+                  for g in self.graphs if g.graph == ENTITIES_GRAPH]
+        if self.removed:
+            lines.append(f"  {len(self.removed)} document graph(s) of an earlier build removed (not in this build)")
         if self.skipped_default:
             lines.append(f"  {self.skipped_default} triples of the build's default graph were not sent "
                          f"(kg load writes named graphs only)")
+        lines.append(f"  queries: kg query NAME --endpoint {self.services.query}")
         if self.union_default_graph is False:
-            lines.append(f"  warning: {self.services.query} does not see the named graphs in its default "
-                         f"graph, so the queries in queries/ find nothing there; start Oxigraph with "
-                         f"--union-default-graph (Fuseki: tdb2:unionDefaultGraph true), or add "
-                         f"?union-default-graph to an Oxigraph query URL")
-        elif self.union_default_graph:
-            lines.append(f"  queries: kg query FILE.rq --endpoint {self.services.query}")
-        lines += [f"  {note}" for note in self.notes]
+            lines.append("  note: this store's default graph is not the union of its named graphs: kg's queries "
+                         "name their graphs and work; a query of your own needs GRAPH patterns too")
         return "\n".join(lines)
 
 
@@ -214,7 +214,8 @@ def _graph_url(service: str, graph: str) -> str:
 
 
 def load(graph_dir: Path, endpoint: str) -> LoadReport:
-    """Load the build in ``graph_dir`` into the store at ``endpoint``: one named graph per document."""
+    """Make the store at ``endpoint`` hold the build in ``graph_dir``: each named graph replaced,
+    the document graphs of documents no longer in the build removed."""
     trig = _build_dataset(graph_dir)
     where = services(endpoint)
     graphs: dict[str, list[ox.Triple]] = {}
@@ -228,30 +229,64 @@ def load(graph_dir: Path, endpoint: str) -> LoadReport:
     except SyntaxError as exc:
         raise GraphNotFound(f"{trig} cannot be read ({exc}): rebuild it with `kg build ... --out {graph_dir}`") \
             from None
-    # The entities graph goes last, so a store that refuses midway holds no actors without documents.
+    # Documents first, the entities graph after them, stale documents last: a load that fails
+    # midway leaves a mix of the two builds, which loading again (every graph is replaced) repairs.
     order = sorted(graphs, key=lambda g: (g == ENTITIES_GRAPH, g))
     loaded = []
-    notes = []
     for graph in order:
         triples = graphs[graph]
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-        has_blank = any(isinstance(term, ox.BlankNode) for t in triples for term in (t.subject, t.object))
-        merge = graph == ENTITIES_GRAPH and not has_blank
-        if graph == ENTITIES_GRAPH and has_blank:
-            notes.append("the entities graph has blank nodes, so it was replaced rather than merged")
-        resp = request("POST" if merge else "PUT", _graph_url(where.graph_store, graph), body=body,
-                       content_type="application/n-triples", what=f"the graph <{graph}>", service="graph store")
-        how = "merged" if merge else ("new" if resp.status == 201 else "replaced")
-        loaded.append(GraphLoad(graph, len(triples), how))
-    return LoadReport(Path(graph_dir), where, tuple(loaded), skipped, _sees_documents(where), tuple(notes))
+        resp = request("PUT", _graph_url(where.graph_store, graph), body=body, content_type="application/n-triples",
+                       what=f"the graph <{graph}>", service="graph store")
+        loaded.append(GraphLoad(graph, len(triples), "new" if resp.status == 201 else "replaced"))
+    stale = sorted(g for g in _ask_rows(where, "document_graphs.rq", "graph")
+                   if g.startswith(KG_GRAPHS) and g not in graphs)
+    for graph in stale:
+        request("DELETE", _graph_url(where.graph_store, graph), what=f"the graph <{graph}>", service="graph store")
+    if not _ask(where, "graph_loaded.rq"):
+        raise EndpointError(f"{where.graph_store} accepted the graphs, but {where.query} does not find them: is "
+                            f"that the query service of the same store?")
+    return LoadReport(Path(graph_dir), where, tuple(loaded), tuple(stale), skipped,
+                      _ask(where, "default_graph_sees_documents.rq"))
 
 
-def _sees_documents(where: Services) -> bool | None:
-    """Ask the store's query service whether its default graph sees kg's documents."""
-    if not CHECK_QUERY.is_file():
-        return None
-    body = urllib.parse.urlencode({"query": CHECK_QUERY.read_text(encoding="utf-8")}).encode()
+def _sparql(name: str) -> str:
+    from importlib import resources
+
+    if name == "graph_loaded.rq":  # the library's own check, the one users run first
+        from kg.query import library
+
+        return (library() / "graph_loaded.rq").read_text(encoding="utf-8")
+    return (resources.files("kg") / "sparql" / name).read_text(encoding="utf-8")
+
+
+def _results(where: Services, name: str):
+    body = urllib.parse.urlencode({"query": _sparql(name)}).encode()
     resp = request("POST", where.query, body=body, content_type="application/x-www-form-urlencoded",
-                   accept="application/sparql-results+json", what="the check query")
-    result = ox.parse_query_results(resp.body, ox.QueryResultsFormat.JSON)
-    return bool(result)
+                   accept="application/sparql-results+json", what=f"the check query {name}")
+    form = ox.QueryResultsFormat.from_media_type(resp.content_type)
+    if form is None:
+        raise EndpointError(f"{where.query} answered with {resp.content_type}, not SPARQL query results; "
+                            f"is it a SPARQL store (Oxigraph: http://HOST:7878)?")
+    try:
+        result = ox.parse_query_results(resp.body, form)
+        return bool(result) if isinstance(result, ox.QueryBoolean) else [dict(
+            (v.value, s[v.value]) for v in result.variables) for s in result]
+    except (SyntaxError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EndpointError(f"{where.query} sent results that cannot be read ({first}); is it a SPARQL "
+                            f"store?") from None
+
+
+def _ask(where: Services, name: str) -> bool:
+    answer = _results(where, name)
+    if not isinstance(answer, bool):
+        raise EndpointError(f"{where.query} answered an ASK query with rows; is it a SPARQL store?")
+    return answer
+
+
+def _ask_rows(where: Services, name: str, column: str) -> list[str]:
+    answer = _results(where, name)
+    if isinstance(answer, bool):
+        raise EndpointError(f"{where.query} answered a SELECT query with a boolean; is it a SPARQL store?")
+    return [row[column].value for row in answer if isinstance(row.get(column), ox.NamedNode)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace, URIRef
 
+from kg.models import ActorKind, CeasefireStatus, MeetingMode, MeetingStatus
+
 ONTOLOGY_IRI = "https://w3id.org/kg-news/ontology"
 DATA_BASE = "https://w3id.org/kg-news/id/"
 
@@ -120,10 +122,12 @@ PREFIXES = {
     "rdf": RDF, "owl": OWL, "xsd": XSD, "oa": OA,
 }
 
-ACTOR_CLASSES = {"Person": KG.Person, "Organization": KG.Organization, "Country": KG.Country, "Group": KG.Group}
-MEETING_STATUS = {"planned": KG.planned, "occurred": KG.occurred, "cancelled": KG.cancelled}
-MEETING_MODE = {"in person": KG.inPerson, "phone": KG.phone, "video": KG.video}
-CEASEFIRE_STATUS = {
+# The one place the records' kinds, statuses and modes (Literal types in kg/models.py) become terms.
+ACTOR_CLASSES: dict[ActorKind, URIRef] = {
+    "Person": KG.Person, "Organization": KG.Organization, "Country": KG.Country, "Group": KG.Group}
+MEETING_STATUS: dict[MeetingStatus, URIRef] = {"planned": KG.planned, "occurred": KG.occurred, "cancelled": KG.cancelled}
+MEETING_MODE: dict[MeetingMode, URIRef] = {"in person": KG.inPerson, "phone": KG.phone, "video": KG.video}
+CEASEFIRE_STATUS: dict[CeasefireStatus, URIRef] = {
     "proposed": KG.proposed, "under negotiation": KG.underNegotiation, "agreed": KG.agreed,
     "in force": KG.inForce, "violated": KG.violated, "collapsed": KG.collapsed,
 }

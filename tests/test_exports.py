@@ -43,6 +43,12 @@ def test_exports_trig_has_a_graph_per_document_and_the_entities(seed_build):
     assert {g.rsplit("/", 1)[-1] for g in graphs} == {"000_d2de068a82ff7819", "003_bf2bcb9fd38c8bbd", "entities"}
 
 
+def test_exports_trig_holds_each_triple_in_one_graph(seed_build):
+    """A fact is stored once (docs/graph-shape.md): the named graphs add up to the union, no triple twice."""
+    quads = list(ox.parse(path=str(seed_build / "kg.trig"), format=ox.RdfFormat.TRIG))
+    assert len(quads) == len({(q.subject, q.predicate, q.object) for q in quads}) == len(triples(seed_build / "kg.nt"))
+
+
 def test_exports_jsonld_has_a_context(seed_build):
     data = json.loads((seed_build / "kg.jsonld").read_text(encoding="utf-8"))
     assert isinstance(data, dict) and "@context" in data

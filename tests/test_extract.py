@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -17,7 +19,9 @@ from kg.extract import extract
 from kg.models import Document
 from kg.resolve import Resolved, resolve
 
-CASES = yaml.safe_load((Path(__file__).parent / "data" / "sentences.yaml").read_text(encoding="utf-8"))["cases"]
+TABLE = Path(__file__).parent / "data" / "sentences.yaml"
+CHECKER = Path(__file__).resolve().parent.parent / "tools" / "check_sentences.py"
+CASES = yaml.safe_load(TABLE.read_text(encoding="utf-8"))["cases"]
 
 
 def norm(text: str) -> str:
@@ -114,6 +118,28 @@ def test_extract_sentence_table(case, results):
     assert not problems, f"{case['text']}\n  " + "\n  ".join(problems)
 
 
+def test_extract_sentence_table_is_valid():
+    """tools/check_sentences.py: ids, record lists, actors named in the text, dates that agree with `published`."""
+    done = subprocess.run([sys.executable, str(CHECKER), str(TABLE)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"{len(CASES)} cases" in done.stdout
+
+
+@pytest.mark.parametrize("edit, problem", [
+    (lambda c: c[0].update(id="Not Kebab"), "id is not kebab-case"),
+    (lambda c: c[0]["meetings"][0].update(date="2023-03-08"), "disagrees with 'on Thursday'"),
+    (lambda c: c[0]["meetings"][0].update(participants=["Nobody"]), "participant 'Nobody' is not among the actors"),
+    (lambda c: c[0].update(not_actors=["Atlantis"]), "not_actors: 'Atlantis' does not occur in the text"),
+])
+def test_extract_sentence_table_checker_reports_a_broken_table(tmp_path, edit, problem):
+    cases = yaml.safe_load(TABLE.read_text(encoding="utf-8"))["cases"]
+    edit(cases)
+    broken = tmp_path / "sentences.yaml"
+    broken.write_text(yaml.safe_dump({"cases": cases}, allow_unicode=True), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(CHECKER), str(broken)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and problem in done.stderr, done.stderr
+
+
 def test_extract_sentence_table_is_large_enough():
     assert len(CASES) >= 40
     assert sum(1 for c in CASES if c["id"].startswith("negative")) >= 10
@@ -125,3 +151,13 @@ def test_extract_evidence_slices_the_text(results):
         for rec in (*res.roles, *res.meetings, *res.statements, *res.ceasefires):
             for span in rec.evidence:
                 assert texts[doc_id][span.begin:span.end] == span.text
+
+
+def test_extract_every_kind_status_and_mode_has_its_term():
+    """The Literal types of kg/models.py and their terms in kg/vocab.py name the same values."""
+    from kg import models, vocab
+
+    assert set(vocab.ACTOR_CLASSES) == set(models.ACTOR_KINDS)
+    assert set(vocab.MEETING_STATUS) == set(models.MEETING_STATUSES)
+    assert set(vocab.MEETING_MODE) == set(models.MEETING_MODES)
+    assert list(vocab.CEASEFIRE_STATUS) == list(models.CEASEFIRE_STATUSES)

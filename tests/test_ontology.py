@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import SHARED, unavailable
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
@@ -18,12 +19,11 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from kg import ontology
 from kg.errors import GraphNotFound, KgError
 from kg.models import CEASEFIRE_STATUSES
-from kg.vocab import (CEASEFIRE_STATUS, FOAF, KG, KGD, MEETING_MODE, MEETING_STATUS, NIF, OA, ORG,
-                      SCHEMA, SEM)
+from kg.vocab import CEASEFIRE_STATUS, FOAF, KG, KGD, MEETING_MODE, MEETING_STATUS, NIF, OA, ORG, SCHEMA, SEM
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "ontology"
-CONTRACT = REPO.parent / "shared" / "spec" / "ontology-contract.md"
+CONTRACT = SHARED / "spec" / "ontology-contract.md"
 VANN = "http://purl.org/vocab/vann/"
 
 DECLARATIONS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
@@ -73,9 +73,10 @@ def _has_definition(onto: Graph, term: URIRef) -> bool:
 # --------------------------------------------------------------------------- declarations
 
 
-@pytest.mark.parametrize("name", CONTRACT_TERMS or [pytest.param("-", marks=pytest.mark.skip(
-    reason=f"the contract is not at {CONTRACT}"))])
+@pytest.mark.parametrize("name", CONTRACT_TERMS or ["(no contract)"])
 def test_ontology_declares_contract_term(onto, name):
+    if not CONTRACT_TERMS:
+        unavailable(f"the ontology contract is not at {CONTRACT} (../shared, or $KG_SHARED_DIR)")
     terms = _declared(onto).get(name, [])
     assert terms, f"contract term {name!r} is not declared in ontology/kg.ttl"
     # kg's own term when there is one (kg:Actor, not sem:Actor); else the borrowed one (rdfs:label)
@@ -87,7 +88,7 @@ def test_ontology_declares_contract_term(onto, name):
 
 def test_ontology_contract_parsed():
     if not CONTRACT.is_file():
-        pytest.skip(f"the contract is not at {CONTRACT}")
+        unavailable(f"the ontology contract is not at {CONTRACT} (../shared, or $KG_SHARED_DIR)")
     assert {"Actor", "TextSpan", "participant", "beginIndex", "isString", "altLabel"} <= set(CONTRACT_TERMS)
 
 
@@ -143,7 +144,7 @@ def test_ontology_alignment(onto, sub, relation, sup):
 @pytest.mark.parametrize("prop, domain, range_", [
     (KG.holder, KG.Role, KG.Actor), (KG.participant, KG.Meeting, KG.Actor),
     (KG.speaker, KG.Statement, KG.Actor), (KG.evidence, None, KG.TextSpan),
-    (KG.document, KG.TextSpan, KG.Document), (KG.date, None, XSD.date), (KG.isQuote, KG.Statement, XSD.boolean),
+    (KG.document, KG.TextSpan, KG.Document), (KG.date, None, RDFS.Literal), (KG.isQuote, KG.Statement, XSD.boolean),
     (KG.sentenceIndex, KG.TextSpan, XSD.nonNegativeInteger), (NIF.beginIndex, None, XSD.nonNegativeInteger),
     (NIF.endIndex, None, XSD.nonNegativeInteger), (NIF.anchorOf, None, XSD.string),
 ], ids=lambda t: _local(t) if t is not None else "-")
@@ -257,7 +258,7 @@ def test_ontology_write_rdfxml(tmp_path, onto):
     assert path.read_bytes() == ontology.rdfxml_path().read_bytes()
 
 
-def test_ontology_loads_in_owlready2_without_punning():
+def test_ontology_loads_in_owlready2_without_punning(java):
     """kg.owl as owlready2 (and so Protégé's OWL API) sees it: each borrowed property one kind."""
     import owlready2
 
@@ -269,9 +270,54 @@ def test_ontology_loads_in_owlready2_without_punning():
         for annotation in (DCTERMS.identifier, DCTERMS.source, SKOS.altLabel, SKOS.prefLabel):
             assert isinstance(world[str(annotation)], owlready2.AnnotationPropertyClass), annotation
         assert world[str(KG.Actor)] in world[str(KG.Person)].is_a
-        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
-                                       ignore_unsupported_datatypes=True)
+    finally:
+        world.close()
+
+
+# The datatypes of the OWL 2 datatype map (https://www.w3.org/TR/owl2-syntax/#Datatype_Maps): the
+# only ones HermiT accepts. xsd:date is not among them.
+OWL2_DATATYPES = {RDFS.Literal, RDF.PlainLiteral, RDF.XMLLiteral, OWL.real, OWL.rational, XSD.decimal, XSD.integer,
+                  XSD.nonNegativeInteger, XSD.nonPositiveInteger, XSD.positiveInteger, XSD.negativeInteger, XSD.long,
+                  XSD.int, XSD.short, XSD.byte, XSD.unsignedLong, XSD.unsignedInt, XSD.unsignedShort,
+                  XSD.unsignedByte, XSD.double, XSD.float, XSD.string, XSD.normalizedString, XSD.token,
+                  XSD.language, XSD.Name, XSD.NCName, XSD.NMTOKEN, XSD.boolean, XSD.hexBinary, XSD.base64Binary,
+                  XSD.anyURI, XSD.dateTime, XSD.dateTimeStamp}
+
+
+def test_ontology_datatype_ranges_are_in_the_owl2_datatype_map(onto):
+    ranges = {r for p in onto.subjects(RDF.type, OWL.DatatypeProperty) for r in onto.objects(p, RDFS.range)}
+    assert ranges and ranges <= OWL2_DATATYPES, ranges - OWL2_DATATYPES
+
+
+def test_ontology_owl_file_reasons_in_hermit_on_its_own(java):
+    """What a Protégé user does: open ontology/kg.owl alone and run HermiT -- no kg, no options."""
+    import owlready2
+
+    world = owlready2.World()
+    try:
+        onto = world.get_ontology(ontology.rdfxml_path().as_uri()).load()
+        with onto:
+            owlready2.sync_reasoner(world, debug=0)  # HermiT, as owlready2 runs it by default
         assert list(world.inconsistent_classes()) == []
+    finally:
+        world.close()
+
+
+def test_ontology_owl_file_reasons_in_pellet_on_its_own(java):
+    """Pellet, as owlready2 bundles it; its Jena jars need Java 25 (class files of version 69)."""
+    import owlready2
+
+    world = owlready2.World()
+    try:
+        onto = world.get_ontology(ontology.rdfxml_path().as_uri()).load()
+        with onto:
+            owlready2.sync_reasoner_pellet(world, debug=0)
+        assert list(world.inconsistent_classes()) == []
+    except owlready2.OwlReadyJavaError as exc:
+        if "UnsupportedClassVersionError" not in str(exc):
+            raise
+        pytest.xfail("the Pellet bundled with owlready2 0.51 needs Java 25+ (class file version 69); this Java is "
+                     "older, so Pellet cannot start")
     finally:
         world.close()
 
@@ -311,14 +357,14 @@ def _build(tmp_path: Path, graph: Graph | Path) -> Path:
     return folder
 
 
-def test_ontology_valid_graph_is_ok(tmp_path):
+def test_ontology_valid_graph_is_ok(java, tmp_path):
     report = ontology.validate(_build(tmp_path, DATA / "valid.ttl"))
     assert report.ok and report.consistent is True and report.shacl_conforms, report.text()
     assert report.violations == () and report.inconsistencies == ()
     assert "result: OK" in report.text()
 
 
-def test_ontology_person_and_country_is_inconsistent(tmp_path):
+def test_ontology_person_and_country_is_inconsistent(java, tmp_path):
     report = ontology.validate(_build(tmp_path, DATA / "person_and_country.ttl"))
     assert not report.ok and report.consistent is False
     assert report.shacl_conforms  # only the reasoner can see this one
@@ -328,7 +374,7 @@ def test_ontology_person_and_country_is_inconsistent(tmp_path):
     assert "INCONSISTENT" in report.text() and problem in report.text()
 
 
-def test_ontology_meeting_without_participant_violates_shapes(tmp_path):
+def test_ontology_meeting_without_participant_violates_shapes(java, tmp_path):
     report = ontology.validate(_build(tmp_path, DATA / "meeting_without_participant.ttl"))
     assert not report.ok and not report.shacl_conforms and report.consistent is True
     [violation] = report.errors
@@ -393,7 +439,7 @@ def test_ontology_shape_violation(tmp_path, mutate, focus, path):
     (_add((_MEETING, RDF.type, KG.Ceasefire)), _MEETING, ["kg:Meeting", "kg:Ceasefire"]),
 ], ids=["place-as-participant", "actor-as-evidence", "meeting-with-isQuote", "organization-as-location",
         "meeting-and-ceasefire"])
-def test_ontology_inconsistency_is_explained(tmp_path, mutate, node, words):
+def test_ontology_inconsistency_is_explained(java, tmp_path, mutate, node, words):
     graph = Graph() + _VALID
     mutate(graph)
     report = ontology.validate(_build(tmp_path, graph))
@@ -430,7 +476,7 @@ def test_ontology_unparsable_build_is_a_kg_error(tmp_path):
     ("person_and_country.ttl", 1, ["INCONSISTENT", "Washington"]),
     (None, 2, ["no build in", "kg build"]),
 ], ids=["ok", "inconsistent", "no-build"])
-def test_ontology_cli_validate(tmp_path, case, code, words):
+def test_ontology_cli_validate(tmp_path, case, code, words, java):
     from click.testing import CliRunner
 
     from kg.cli import main
@@ -461,7 +507,7 @@ def test_ontology_report_text_is_capped(tmp_path):
     assert text.count("An Actor has no name") == 5
 
 
-def test_ontology_reasoner_runs_in_a_few_seconds(tmp_path):
+def test_ontology_reasoner_runs_in_a_few_seconds(java, tmp_path):
     start = time.perf_counter()
     report = ontology.validate(_build(tmp_path, DATA / "valid.ttl"))
     assert report.ok
@@ -524,7 +570,7 @@ def synthetic_graph(documents: int = 100) -> Graph:
 
 
 @pytest.mark.slow
-def test_ontology_validates_1000_individuals_quickly(tmp_path):
+def test_ontology_validates_1000_individuals_quickly(java, tmp_path):
     graph = synthetic_graph(100)
     individuals = {s for s in graph.subjects(RDF.type, None)}
     assert len(individuals) >= 1000
@@ -533,7 +579,7 @@ def test_ontology_validates_1000_individuals_quickly(tmp_path):
     assert report.timings.total < 120, report.timings
 
 
-def test_ontology_seed_build_is_valid(seed_build):
+def test_ontology_seed_build_is_valid(java, seed_build):
     report = ontology.validate(seed_build)
     assert report.consistent is True, report.text()
     assert report.shacl_conforms, report.text()

@@ -9,21 +9,24 @@ import csv
 import http.server
 import io
 import json
+import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import unavailable
+from query_support import answers
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from rdflib.query import Result
 
 from kg import query as q
 from kg.cli import main
-from query_support import answers
 from kg.errors import EndpointError, GraphNotFound, QueryError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,6 +105,29 @@ def test_query_list_shows_titles_and_parameters():
         assert query.title in line
         assert all(p.name in line for p in query.params)
     assert f"({len(QUERY_FILES)} rows)" in result.stdout
+
+
+def test_query_library_works_from_any_folder(tmp_path, monkeypatch):
+    """`kg query --list` and `kg query NAME` find the queries shipped with kg, wherever kg runs."""
+    monkeypatch.chdir(tmp_path)
+    listed = CliRunner().invoke(main, ["query", "--list"])
+    assert listed.exit_code == 0, listed.output
+    assert {line.split()[0] for line in listed.stdout.splitlines()[4:-1]} == {p.stem for p in QUERY_FILES}
+    for spec in ("meetings", "meetings.rq", "queries/meetings.rq"):
+        result = CliRunner().invoke(main, ["query", spec, "--graph", str(FIXTURE)])
+        assert result.exit_code == 0, result.output
+        assert result.stdout == q.run_file(QUERIES / "meetings.rq", graph_dir=FIXTURE)
+
+
+def test_query_unknown_name_suggests_close_ones(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["query", "meeting", "--graph", str(FIXTURE)])
+    assert result.exit_code == QueryError.exit_code
+    assert result.stderr.count("\n") == 1 and "close: meetings" in result.stderr and "kg query --list" in result.stderr
+
+
+def test_query_library_is_the_queries_folder_in_a_checkout():
+    assert q.library() == QUERIES
 
 
 # --- expected rows on the hand-written build -----------------------------------------------------
@@ -517,6 +543,57 @@ def test_query_param_value_cannot_change_the_query(engine):
     assert rows(FIXTURE, "actor_statements.rq", sneaky, engine=engine) == []
 
 
+@pytest.mark.parametrize("value", ["Antony Blinken", "antony blinken", "BLINKEN", "  blinken ",
+                                   "the head of US diplomacy", "The Head Of Us Diplomacy"])
+@pytest.mark.parametrize("engine", q.ENGINES)
+def test_query_param_name_matches_labels_and_other_names_in_any_case(value, engine):
+    found = rows(FIXTURE, "actor_meetings.rq", f"actor={value}", engine=engine)
+    assert found == rows(FIXTURE, "actor_meetings.rq", "actor=Antony Blinken") and len(found) == 3
+    assert {r["actor"] for r in found} == {"Antony Blinken"}
+
+
+def test_query_param_name_matching_nothing_is_noted_with_close_names():
+    result = CliRunner().invoke(main, ["query", "actor_meetings", "--graph", str(FIXTURE), "--param", "actor=ashkenaz"])
+    assert result.exit_code == 0 and "(0 rows)" in result.stdout
+    assert result.stderr == 'kg: note: --param actor="ashkenaz" matched no name; close: "Gabi Ashkenazi"\n'
+    result = CliRunner().invoke(main, ["query", "actor_meetings", "--graph", str(FIXTURE), "--param", "actor=Zzyzx"])
+    assert "matched no name; `kg query actors` lists every actor" in result.stderr
+
+
+def test_query_param_name_of_two_actors_is_an_error_naming_them(tmp_path):
+    build = tmp_path / "build"
+    build.mkdir()
+    extra = ('<https://w3id.org/kg-news/id/actor/vincent-price> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> '
+             '<https://w3id.org/kg-news/ontology#Person> <https://w3id.org/kg-news/id/graph/entities> .\n'
+             '<https://w3id.org/kg-news/id/actor/vincent-price> <http://www.w3.org/2000/01/rdf-schema#label> '
+             '"Vincent Price" <https://w3id.org/kg-news/id/graph/entities> .\n'
+             '<https://w3id.org/kg-news/id/actor/vincent-price> <http://www.w3.org/2004/02/skos/core#altLabel> '
+             '"Price" <https://w3id.org/kg-news/id/graph/entities> .\n')
+    quads = list(ox.parse(path=str(FIXTURE / "kg.trig"), format=ox.RdfFormat.TRIG))
+    quads += list(ox.parse(extra.encode(), format=ox.RdfFormat.N_QUADS))
+    ox.serialize(quads, str(build / "kg.trig"), format=ox.RdfFormat.TRIG)
+    result = CliRunner().invoke(main, ["query", "actor_statements", "--graph", str(build), "--param", "actor=price"])
+    assert result.exit_code == QueryError.exit_code and result.stderr.count("\n") == 1
+    assert '"Ned Price", "Vincent Price"; give the one you mean' in result.stderr
+    assert len(rows(build, "actor_statements.rq", "actor=ned price")) == 3
+
+
+@pytest.mark.parametrize("spec", ["document=no-such-document", "fact=meeting:000000", "status=kg:cancelled"])
+def test_query_param_matching_nothing_is_noted(spec):
+    name = {"document": "evidence", "fact": "evidence", "status": "meetings"}[spec.split("=")[0]]
+    result = CliRunner().invoke(main, ["query", name, "--graph", str(FIXTURE), "--param", spec])
+    assert result.exit_code == 0 and "(0 rows)" in result.stdout
+    assert result.stderr.startswith(f"kg: note: --param {spec.split('=')[0]}=") and "not in the graph" in result.stderr
+
+
+def test_query_param_that_matches_is_not_noted():
+    result = CliRunner().invoke(main, ["query", "events_on_date", "--graph", str(FIXTURE), "--param", "date=2021-05-19"])
+    assert result.exit_code == 0 and "(0 rows)" in result.stdout
+    assert "kg: note" in result.stderr  # no event that day, and the date is nowhere in the graph
+    result = CliRunner().invoke(main, ["query", "evidence", "--graph", str(FIXTURE), "--param", f"document={DOC_2021}"])
+    assert result.exit_code == 0 and result.stderr == ""
+
+
 # --- formats -------------------------------------------------------------------------------------
 
 def _values(result: Result) -> list[list[str]]:
@@ -704,6 +781,192 @@ def test_query_endpoint_credentials_come_from_the_environment(guarded_endpoint, 
     assert q.run_file(QUERIES / "graph_loaded.rq", endpoint=guarded_endpoint) == "true\n"
 
 
+class _BrokenResults(http.server.BaseHTTPRequestHandler):
+    """A SPARQL endpoint whose JSON results are cut off in the middle."""
+
+    body = b'{"head": {"vars": ["meeting"]}, "results": {"bindings": [{"meeting": {"type": "uri", "val'
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+def _serve(handler):
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server
+
+
+def test_query_endpoint_sending_malformed_results_is_one_line():
+    server = _serve(_BrokenResults)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/query"
+        result = CliRunner().invoke(main, ["query", "meetings", "--endpoint", url])
+        assert result.exit_code == EndpointError.exit_code, result.output
+        assert result.stderr.startswith("kg: error: ") and result.stderr.count("\n") == 1
+        assert "sent results that cannot be read" in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --- runaway queries: time, rows, memory ------------------------------------------------------------
+
+# Four unconnected patterns: every combination of four triples (~10^10 on the fixture).
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }\n"
+# Three, all kept and sorted: ~1.5 x 10^7 rows held in memory.
+SORTED_PRODUCT = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g\n"
+
+
+@pytest.mark.parametrize("engine", q.ENGINES)
+def test_query_runaway_is_stopped_at_the_timeout(engine, tmp_path):
+    path = tmp_path / "runaway.rq"
+    path.write_text(CARTESIAN, encoding="utf-8")
+    start = time.monotonic()
+    result = CliRunner().invoke(main, ["query", str(path), "--graph", str(FIXTURE), "--engine", engine,
+                                       "--timeout", "1"])
+    assert time.monotonic() - start < 30
+    assert result.exit_code == QueryError.exit_code, result.output
+    assert result.stderr.count("\n") == 1 and "ran longer than 1 s and was stopped" in result.stderr
+    assert "--timeout" in result.stderr
+
+
+def test_query_runaway_is_stopped_at_its_memory_allowance(tmp_path, monkeypatch):
+    path = tmp_path / "runaway.rq"
+    path.write_text(SORTED_PRODUCT, encoding="utf-8")
+    monkeypatch.setenv(q.MEMORY_ENV, "200")
+    result = CliRunner().invoke(main, ["query", str(path), "--graph", str(FIXTURE), "--timeout", "120"])
+    assert result.exit_code == QueryError.exit_code, result.output
+    assert result.stderr.count("\n") == 1 and "used more than 200 MB and was stopped" in result.stderr
+
+
+def test_query_memory_allowance_must_be_a_number(monkeypatch):
+    monkeypatch.setenv(q.MEMORY_ENV, "lots")
+    with pytest.raises(QueryError, match=r"\$KG_QUERY_MEMORY_MB must be a number"):
+        q.run_file(QUERIES / "meetings.rq", graph_dir=FIXTURE)
+
+
+@pytest.mark.parametrize("engine", q.ENGINES)
+def test_query_limit_keeps_the_first_rows_and_says_so(engine):
+    everything = rows(FIXTURE, "evidence.rq", engine=engine, limit=0)
+    assert len(everything) > 5
+    result = CliRunner().invoke(main, ["query", "evidence", "--graph", str(FIXTURE), "--engine", engine,
+                                       "--limit", "5", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    kept = [{k: v["value"] for k, v in b.items()} for b in json.loads(result.stdout)["results"]["bindings"]]
+    assert kept == everything[:5]
+    assert result.stderr == "kg: note: stopped at the first 5 rows (--limit 5); --limit 0 gives all of them, " \
+                            "a parameter fewer\n"
+    assert rows(FIXTURE, "evidence.rq", engine=engine, limit=len(everything)) == everything  # exactly: no note
+
+
+def test_query_limit_applies_to_triples():
+    out = q.execute(QUERIES / "actor_facts.rq", graph_dir=FIXTURE, limit=4)
+    assert out.count == 4 and out.truncated and "4 triples" in out.notes[-1]
+    assert len(list(ox.parse(out.text, format=ox.RdfFormat.TURTLE))) == 4
+
+
+@pytest.mark.parametrize("option", ["--timeout=-1", "--limit=-5"])
+def test_query_negative_bounds_are_refused(option):
+    result = CliRunner().invoke(main, ["query", "meetings", "--graph", str(FIXTURE), option])
+    assert result.exit_code == 2 and "Invalid value" in result.stderr
+
+
+# --- SERVICE: no request leaves from a query file unless allowed ----------------------------------------
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """A SPARQL endpoint that records every request it gets and answers one empty row."""
+
+    requests: list[str] = []
+    answer = ox.Store().query("SELECT ?x WHERE {}").serialize(format=ox.QueryResultsFormat.JSON)
+
+    def _record(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        type(self).requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(self.answer)))
+        self.end_headers()
+        self.wfile.write(self.answer)
+
+    do_GET = do_POST = _record  # noqa: N815 - http.server's names
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def recorder():
+    _Recorder.requests = []
+    server = _serve(_Recorder)
+    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    server.shutdown()
+    server.server_close()
+
+
+SERVICE_QUERIES = {
+    "plain": "SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+    "optional": "PREFIX kg: <https://w3id.org/kg-news/ontology#>\nSELECT * WHERE {{ ?m a kg:Meeting "
+                "OPTIONAL {{ SERVICE SILENT <{url}> {{ ?m ?p ?o }} }} }}",
+    "subquery": "SELECT * WHERE {{ {{ SELECT ?s WHERE {{ GRAPH ?g {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }} }} }}",
+    "ask": "ask {{ service <{url}> {{ ?s ?p ?o }} }}",
+    "construct": "CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+}
+
+
+@pytest.mark.parametrize("engine", q.ENGINES)
+@pytest.mark.parametrize("name", SERVICE_QUERIES)
+def test_query_service_is_refused_unless_allowed(name, engine, recorder, tmp_path):
+    path = tmp_path / f"{name}.rq"
+    path.write_text(SERVICE_QUERIES[name].format(url=recorder), encoding="utf-8")
+    result = CliRunner().invoke(main, ["query", str(path), "--graph", str(FIXTURE), "--engine", engine])
+    assert result.exit_code == QueryError.exit_code, result.output
+    assert result.stderr.count("\n") == 1 and f"SERVICE <{recorder}>" in result.stderr
+    assert "--allow-service" in result.stderr
+    assert _Recorder.requests == []  # not even to check its syntax
+
+
+def test_query_service_runs_when_allowed(recorder, tmp_path):
+    path = tmp_path / "remote.rq"
+    path.write_text(SERVICE_QUERIES["plain"].format(url=recorder), encoding="utf-8")
+    result = CliRunner().invoke(main, ["query", str(path), "--graph", str(FIXTURE), "--allow-service"])
+    assert result.exit_code == 0, result.output
+    assert _Recorder.requests  # the engine did call the endpoint
+
+
+def test_query_service_in_an_update_needs_both_permissions(recorder, tmp_path):
+    path = tmp_path / "copy.rq"
+    path.write_text(f"INSERT {{ GRAPH <urn:x> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <{recorder}> {{ ?s ?p ?o }} }}\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["query", str(path), "--graph", str(FIXTURE), "--allow-update"])
+    assert result.exit_code == QueryError.exit_code and "--allow-service" in result.stderr
+    assert _Recorder.requests == []
+
+
+def test_query_the_word_service_in_a_string_is_not_a_service(tmp_path):
+    path = tmp_path / "words.rq"
+    path.write_text('SELECT ?x WHERE { GRAPH ?g { ?s ?p ?x FILTER (?x = "SERVICE <http://example.org/>") } }\n',
+                    encoding="utf-8")
+    assert q.run_file(path, graph_dir=FIXTURE).endswith("(0 rows)\n")
+
+
+def test_query_rdflib_does_not_fetch_from_graphs(recorder, tmp_path):
+    """rdflib reads FROM <url> from the web by default; kg keeps it to the build."""
+    path = tmp_path / "from.rq"
+    path.write_text(f"SELECT * FROM <{recorder}/data.ttl> WHERE {{ ?s ?p ?o }}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["query", str(path), "--graph", str(FIXTURE), "--engine", "rdflib"])
+    assert result.exit_code == 0, result.output
+    assert _Recorder.requests == []
+
+
 # --- the header and the query form -----------------------------------------------------------------
 
 def test_query_header_parsing(tmp_path):
@@ -730,3 +993,73 @@ def test_query_header_parsing(tmp_path):
 ])
 def test_query_form_detection(text, form):
     assert q.query_form(text) == form
+
+
+# --- fuzzing: any --param value gives a result or one clear line ---------------------------------------
+
+FUZZ_EXAMPLES = int(os.environ.get("KG_FUZZ_EXAMPLES", "2000"))
+FUZZ_TRIED: list[int] = []
+# Values that have broken query layers elsewhere: quotes and braces, SPARQL fragments, IRIs of every
+# shape, prefixed names, dates that are not dates, control and right-to-left characters, huge numbers.
+AWKWARD = ['"', "'", "\\", "}", "{", "<>", "<", ">", "#", "?x", "$x", "\x00", "\n", "\r\n", "\u202e", "\ufeff",
+           '" } UNION { ?s ?p ?o } #', "> } ; DROP ALL ; #", "SERVICE <http://127.0.0.1:9/>", "kg:", "kg:x y",
+           "meeting:6bec6a25ec6bc234", "<https://w3id.org/kg-news/ontology#occurred>", "<not an iri>", "urn:x",
+           "http://", "2021-02-30", "2021-13-01", "0000-00-00", "9999-12-31", "-1", "1e999", "9" * 400,
+           "Antony Blinken", "antony blinken", "BLINKEN", "Blinken ", " ", "", "Ned", "price", "ñed prîce", "Ⅻ",
+           "ß", "İstanbul", "🙂" * 3, "\U0010ffff", "a" * 5000]
+
+
+def _fuzz_value():
+    from hypothesis import strategies as st
+
+    return st.one_of(st.sampled_from(AWKWARD), st.text(max_size=40),
+                     st.builds(lambda a, b: a + b, st.sampled_from(AWKWARD), st.text(max_size=10)))
+
+
+def _fuzz_case():
+    from hypothesis import strategies as st
+
+    def params_of(path):
+        query = q.read_query(path)
+        names = sorted(query.variables) + ["nobody", "", "1x", "?actor", "$status"]
+        spec = st.builds(lambda n, v, sep: f"{n}{sep}{v}", st.sampled_from(names), _fuzz_value(),
+                         st.sampled_from(["=", "=", "=", "", "==", " = "]))
+        return st.tuples(st.just(path), st.lists(spec, max_size=3), st.sampled_from(q.FORMATS),
+                         st.sampled_from(q.ENGINES))
+
+    return st.sampled_from(QUERY_FILES).flatmap(params_of)
+
+
+@pytest.mark.slow
+def test_query_fuzz_params_give_a_result_or_one_clear_line():
+    """Random --param values through the real CLI: a result, or one line saying what is wrong -- never a
+    traceback. KG_FUZZ_EXAMPLES sets the number of cases (default 2,000; the README gives the count run)."""
+    try:
+        from hypothesis import HealthCheck, given, settings
+    except ImportError:
+        unavailable("Hypothesis is not installed (pip install hypothesis==6.170.17)")
+
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(_fuzz_case())
+    def check(case):
+        path, params, fmt, engine = case
+        FUZZ_TRIED.append(1)
+        args = ["query", path.stem, "--graph", str(FIXTURE), "--format", fmt, "--engine", engine]
+        for spec in params:
+            args += ["--param", spec]
+        result = CliRunner().invoke(main, args)
+        assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+        assert "Traceback" not in result.output
+        if result.exit_code == 0:
+            assert result.stdout, "a result prints something"
+            if fmt == "json" and q.read_query(path).form != "CONSTRUCT":
+                json.loads(result.stdout)
+            assert all(line.startswith("kg: note: ") for line in result.stderr.splitlines())
+        else:
+            assert result.exit_code in (QueryError.exit_code, 2), result.output
+            lines = result.stderr.strip().splitlines()
+            assert lines and (len(lines) == 1 and lines[0].startswith("kg: error: ") or lines[-1].startswith("Error: "))
+
+    check()
+    assert len(FUZZ_TRIED) >= min(FUZZ_EXAMPLES, 100)

@@ -1,24 +1,19 @@
 """kg load and kg query --endpoint against a real triple store: the Oxigraph server on 127.0.0.1."""
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.parse
-import urllib.request
+import http.server
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import yaml
 from click.testing import CliRunner
+from query_support import Server, answers, free_port
 
 from kg import query as q
 from kg import store
 from kg.cli import main
-from query_support import answers
 from kg.errors import EndpointError, GraphNotFound, QueryError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,70 +24,6 @@ FIXTURE = DATA / "build"
 PARAM_CASES = yaml.safe_load((DATA / "param_cases.yaml").read_text(encoding="utf-8"))
 KGD = "https://w3id.org/kg-news/id/"
 DOC_2021, DOC_2024 = "000_d2de068a82ff7819", "003_bf2bcb9fd38c8bbd"
-
-
-def _oxigraph() -> str:
-    found = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
-    if not found:
-        pytest.skip("the Oxigraph server is not installed (pip install oxigraph==0.5.13)")
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """`oxigraph serve` on a free port of 127.0.0.1, stopped by stop()."""
-
-    def __init__(self, location: Path, *, union: bool = True, read_only: bool = False):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        args = [_oxigraph(), "serve-read-only" if read_only else "serve", "--location", str(location),
-                "--bind", f"127.0.0.1:{self.port}"] + (["--union-default-graph"] if union else [])
-        location.mkdir(parents=True, exist_ok=True)
-        self.log = location.parent / f"oxigraph-{self.port}.log"
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"oxigraph exited with {self.process.returncode}: {self.log.read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        pytest.fail(f"oxigraph did not listen on {self.url} within 20 s: {self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def dataset(self) -> set[str]:
-        """Every quad in the store, through its Graph Store endpoint (N-Quads)."""
-        req = urllib.request.Request(self.url + "/store", headers={"Accept": "application/n-quads"})
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return {str(quad) for quad in ox.parse(resp.read(), format=ox.RdfFormat.N_QUADS)}
-
-    def graph(self, iri: str) -> set[str]:
-        req = urllib.request.Request(self.url + "/store?" + urllib.parse.urlencode({"graph": iri}),
-                                     headers={"Accept": "application/n-triples"})
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return {str(t) for t in ox.parse(resp.read(), format=ox.RdfFormat.N_TRIPLES)}
-
-    def put(self, iri: str, ntriples: bytes) -> None:
-        req = urllib.request.Request(self.url + "/store?" + urllib.parse.urlencode({"graph": iri}), data=ntriples,
-                                     method="PUT", headers={"Content-Type": "application/n-triples"})
-        urllib.request.urlopen(req, timeout=30).close()
 
 
 @pytest.fixture
@@ -171,54 +102,106 @@ def test_store_load_one_named_graph_per_document(server):
     for iri, triples in expected.items():
         assert server.graph(iri) == triples
     text = report.text()
-    assert "2 document graphs (2 new, 0 replaced), 196 triples" in text
-    assert "entities graph" in text and "50 triples" in text and "warning" not in text
+    assert "2 document graphs (2 new, 0 replaced), 111 triples" in text
+    assert "entities graph" in text and "(new), 135 triples" in text and "note" not in text
 
 
-def test_store_load_replaces_a_document_and_touches_nothing_else(server, tmp_path):
+def _without(build: Path, *, fact: str | None = None, document: str | None = None) -> Path:
+    """The fixture build read differently: without one fact (and its evidence), or without one document."""
+    build.mkdir()
+    kept = []
+    for quad in ox.parse(path=str(FIXTURE / "kg.trig"), format=ox.RdfFormat.TRIG):
+        if fact and fact in (quad.subject.value, getattr(quad.object, "value", None)):
+            continue
+        if document and quad.graph_name.value.endswith(document):
+            continue
+        kept.append(quad)
+    ox.serialize(kept, str(build / "kg.trig"), format=ox.RdfFormat.TRIG)
+    return build
+
+
+def test_store_reload_leaves_no_stale_fact_and_touches_nothing_else(server, tmp_path):
     other = b"<urn:x:s> <urn:x:p> <urn:x:o> .\n"
     server.put("urn:x:someone-else", other)
     store.load(FIXTURE, server.url)
-    # the same build, with document 003 read differently: one fact fewer
-    build = tmp_path / "build"
-    build.mkdir()
-    dropped = ox.NamedNode("https://w3id.org/kg-news/ontology#dateText")
-    quads = [quad for quad in ox.parse(path=str(FIXTURE / "kg.trig"), format=ox.RdfFormat.TRIG)
-             if not (quad.graph_name.value.endswith(DOC_2024) and quad.predicate == dropped)]
-    ox.serialize(quads, str(build / "kg.trig"), format=ox.RdfFormat.TRIG)
+    # the same build, with the 2024 visit read differently: gone from the entities graph and from document 003
+    visit = next(t.split(" ")[0][1:-1] for t in _fixture_graphs()[KGD + "graph/entities"] if "visit: Antony Blinken" in t)
+    build = _without(tmp_path / "build", fact=visit)
     before_2021 = server.graph(KGD + f"graph/{DOC_2021}")
     report = store.load(build, server.url)
-    assert [g.how for g in report.documents] == ["replaced", "replaced"]
-    after = server.graph(KGD + f"graph/{DOC_2024}")
-    assert after == {t for t in _fixture_graphs()[KGD + f"graph/{DOC_2024}"] if "#dateText>" not in t}
-    assert len(after) == len(_fixture_graphs()[KGD + f"graph/{DOC_2024}"]) - 2
+    assert [g.how for g in report.graphs] == ["replaced", "replaced", "replaced"]
+    assert not any(visit in t for t in server.dataset())  # no stale fact, nor a stale evidence link
+    assert server.graph(KGD + "graph/entities") == _fixture_graphs()[KGD + "graph/entities"] - {
+        t for t in _fixture_graphs()[KGD + "graph/entities"] if visit in t}
     assert server.graph(KGD + f"graph/{DOC_2021}") == before_2021
     assert server.graph("urn:x:someone-else") == {str(t) for t in ox.parse(other, format=ox.RdfFormat.N_TRIPLES)}
+    assert answers(None, "meetings.rq", endpoint=server.url + "/query") == answers(build, "meetings.rq")
 
 
-def test_store_load_keeps_other_builds_actors(server, tmp_path):
-    server.put(KGD + "graph/entities", b'<https://w3id.org/kg-news/id/actor/x> '
-                                        b'<http://www.w3.org/2000/01/rdf-schema#label> "X" .\n')
+def test_store_load_removes_the_documents_of_an_earlier_build(server, tmp_path):
     store.load(FIXTURE, server.url)
-    entities = server.graph(KGD + "graph/entities")
-    assert any("actor/x>" in t for t in entities) and len(entities) == 51
+    other = b"<urn:x:s> <urn:x:p> <urn:x:o> .\n"
+    server.put("urn:x:someone-else", other)
+    build = _without(tmp_path / "build", document=DOC_2024)
+    result = CliRunner().invoke(main, ["load", "--graph", str(build), "--endpoint", server.url])
+    assert result.exit_code == 0, result.output
+    assert "1 document graph(s) of an earlier build removed" in result.stdout
+    assert server.graphs() == {KGD + "graph/entities", KGD + f"graph/{DOC_2021}", "urn:x:someone-else"}
+    assert answers(None, "document_counts.rq", endpoint=server.url + "/query") == answers(build, "document_counts.rq")
 
 
-def test_store_load_warns_without_union_default_graph(tmp_path):
-    running = Server(tmp_path / "plain", union=False)
+@pytest.mark.parametrize("union", [True, False], ids=["union-default-graph", "plain-default-graph"])
+def test_store_queries_need_no_union_default_graph(tmp_path, union):
+    running = Server(tmp_path / "store", union=union)
     try:
         text = store.load(FIXTURE, running.url).text()
-        assert "warning" in text and "--union-default-graph" in text
-        # the queries then see the documents with Oxigraph's per-request switch
-        assert q.run_file(QUERIES / "graph_loaded.rq", endpoint=running.url + "/query") == "false\n"
-        url = running.url + "/query?union-default-graph"
-        assert answers(None, "meetings.rq", endpoint=url) == answers(FIXTURE, "meetings.rq")
+        assert ("default graph is not the union" in text) is not union
+        endpoint = running.url + "/query"
+        for path in QUERY_FILES:
+            assert answers(None, path.name, endpoint=endpoint) == answers(FIXTURE, path.name), path.name
     finally:
         running.stop()
 
 
+class _HtmlPage(http.server.BaseHTTPRequestHandler):
+    """A web server that answers every request with an HTML page (a proxy's login page, a wrong port)."""
+
+    page = b"<!doctype html><html><body><h1>Welcome</h1></body></html>"
+
+    def _answer(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.page)))
+        self.end_headers()
+        self.wfile.write(self.page)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer  # noqa: N815 - http.server's names
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def html_server():
+    server = http.server.HTTPServer(("127.0.0.1", 0), _HtmlPage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_store_load_into_a_server_answering_html_is_one_line(html_server):
+    result = CliRunner().invoke(main, ["load", "--graph", str(FIXTURE), "--endpoint", html_server])
+    assert result.exit_code == EndpointError.exit_code, result.output
+    assert result.stderr.startswith("kg: error: ") and result.stderr.count("\n") == 1
+    assert "text/html" in result.stderr and "SPARQL" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_store_load_unreachable():
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(EndpointError, match="connection refused; is the triple store running"):
         store.load(FIXTURE, url)
     result = CliRunner().invoke(main, ["load", "--graph", str(FIXTURE), "--endpoint", url])

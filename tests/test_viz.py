@@ -2,7 +2,7 @@
 
 Browser tests drive Debian's headless Chromium over the DevTools protocol (bench/viz_bench.py's
 ``Chromium``) with the network disabled. They are skipped when Chromium is absent, except in
-CI (CI=true), where that is a failure. ``KG_UPDATE_SCREENSHOT=1`` copies the seeds' screenshot
+CI (CI set), where that is a failure. ``KG_UPDATE_SCREENSHOT=1`` copies the seeds' screenshot
 to docs/graph.png.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from conftest import unavailable
 
 from kg import viz
 from kg.cli import main
@@ -417,9 +418,7 @@ def test_viz_cli_missing_build(tmp_path):
 @pytest.fixture(scope="module")
 def browser():
     if viz_bench.find_chromium() is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("chromium is not installed (CI installs it with `make browser`)")
-        pytest.skip("chromium is not installed: `make browser` (or apt-get install chromium) runs these tests")
+        unavailable("Chromium is not installed: `make browser` (or apt-get install chromium) runs these tests")
     with viz_bench.Chromium(timeout=120) as chromium:
         yield chromium
 

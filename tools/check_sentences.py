@@ -4,7 +4,8 @@
     .venv/bin/python tools/check_sentences.py [path]
 
 Checks that the YAML parses; every case has a unique kebab-case id, a text and the five record
-lists; every participant, speaker, holder, affiliation, party and mediator is one of the case's
+lists (and optionally `not_actors`: names written in the text that must not become actors);
+every participant, speaker, holder, affiliation, party and mediator is one of the case's
 actors; statuses and modes are the vocabulary's; country actors are gazetteer names
 (kg/nlp/data/countries.tsv) written in the text by one of their forms; other named actors,
 statement phrases, date texts and place locations occur in the text; dates are ISO dates and a
@@ -33,7 +34,7 @@ CEASEFIRE_STATUSES = {"proposed", "under negotiation", "agreed", "in force", "vi
 ORG_FORMS = {"United Nations": ["UN", "U.N."], "European Union": ["EU", "E.U."]}
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 KEYS = {
-    "case": {"id", "published", "text", "actors", "roles", "meetings", "statements", "ceasefires"},
+    "case": {"id", "published", "text", "actors", "not_actors", "roles", "meetings", "statements", "ceasefires"},
     "actors": {"name", "type", "optional"},
     "roles": {"holder", "title", "affiliation", "optional"},
     "meetings": {"participants", "status", "mode", "location", "date", "date_text", "optional"},
@@ -143,6 +144,12 @@ def main() -> int:
             elif not any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", text, re.I)
                          for f in [name] + ORG_FORMS.get(name, [])):
                 err(f"actor {name!r} does not occur in the text")
+
+        for name in case.get("not_actors", []):
+            if not isinstance(name, str) or not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.I):
+                err(f"not_actors: {name!r} does not occur in the text")
+            elif name in actors:
+                err(f"{name!r} is both an actor and among not_actors")
 
         def ref(what: str, name) -> None:
             if name not in actors:

@@ -10,44 +10,61 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from kg.models import DateRef
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_RELATIVE = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}
-_STRIP = re.compile(r"^(on|by|from|since|until|till|in|at|during|early|late|later|earlier|this|last|next)\s+", re.I)
-# A day-precision absolute date: a month name with a day number, or an ISO date.
-_MONTHS = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_ABSOLUTE = re.compile(rf"(\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTHS}(\s+\d{{4}})?\b)"
-                       rf"|(\b{_MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?\b(,?\s+\d{{4}})?)"
-                       r"|(\b\d{4}-\d{2}-\d{2}\b)", re.I)
+from kg.nlp.lexicon import DateWords, lexicon, words_pattern
 
 
-_DURATION = re.compile(r"^(a|an|the|\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|"
-                       r"many)[- ](\w+[- ])?(day|week|month|year|hour|decade)s?( long| old)?$", re.I)
+@dataclass(frozen=True)
+class _Patterns:
+    words: DateWords
+    strip: re.Pattern  # words before a date that do not change it ("on", "early")
+    relative: re.Pattern  # "last", "next", "this": another week
+    absolute: re.Pattern  # a day-precision absolute date: a month name with a day number, or an ISO date
+    duration: re.Pattern
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> _Patterns:
+    w = lexicon().dates
+    months = words_pattern(w.months) + r"[a-z]*\.?"
+    absolute = re.compile(rf"(\b\d{{1,2}}(st|nd|rd|th)?\s+{months}(\s+\d{{4}})?\b)"
+                          rf"|(\b{months}\s+\d{{1,2}}(st|nd|rd|th)?\b(,?\s+\d{{4}})?)"
+                          r"|(\b\d{4}-\d{2}-\d{2}\b)", re.I)
+    duration = re.compile(rf"^(\d+|{words_pattern(w.duration_counts)})[- ](\w+[- ])?{words_pattern(w.duration_units)}s?"
+                          rf"( {words_pattern(w.duration_suffixes)})?$", re.I)
+    return _Patterns(w, re.compile(rf"^{words_pattern(w.prefixes)}\s+", re.I),
+                     re.compile(rf"\b{words_pattern(w.relative_markers)}\b", re.I), absolute, duration)
 
 
 def is_duration(text: str) -> bool:
     """'7-day', '10-month', 'two weeks': a length of time, not a point in it."""
-    return bool(_DURATION.match(text.strip().lower().removeprefix("the ").removeprefix("a ")))
+    p = _patterns()
+    text = text.strip().lower()
+    for article in p.words.duration_articles:
+        text = text.removeprefix(article + " ")
+    return bool(p.duration.match(text))
 
 
 @lru_cache(maxsize=4096)
 def resolve(text: str, published: dt.date | None, future: bool = False) -> DateRef:
     """Resolve one date expression; ``future`` when the event it dates is planned."""
+    p = _patterns()
+    w = p.words
     wording = text.strip()
     core = wording.lower().rstrip(".,")
     for _ in range(2):
-        core = _STRIP.sub("", core)
-    if core.startswith("the "):
-        core = core[4:]
+        core = p.strip.sub("", core)
+    for article in w.articles:
+        core = core.removeprefix(article + " ")
     value = None
-    if core in _RELATIVE and published:
-        value = published + dt.timedelta(days=_RELATIVE[core])
-    elif core in WEEKDAYS and published and not re.search(r"\b(last|next|this)\b", wording, re.I):
-        value = _weekday(published, WEEKDAYS.index(core), future)
-    elif _ABSOLUTE.search(wording):
+    if core in w.relative_days and published:
+        value = published + dt.timedelta(days=w.relative_days[core])
+    elif core in w.weekdays and published and not p.relative.search(wording):
+        value = _weekday(published, w.weekdays.index(core), future)
+    elif p.absolute.search(wording):
         value = _absolute(wording, published, future)
     return DateRef(text=wording, value=value)
 
@@ -65,7 +82,7 @@ def _absolute(wording: str, published: dt.date | None, future: bool) -> dt.date 
     missing year is the publication year, moved by one when the event's direction requires it."""
     from dateutil import parser
 
-    match = _ABSOLUTE.search(wording)
+    match = _patterns().absolute.search(wording)
     if match is None:
         return None
     has_year = bool(re.search(r"\b\d{4}\b", match.group(0)))

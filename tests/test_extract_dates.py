@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from kg.dates import resolve
+from kg.extract.dates import resolve
 
 FRIDAY = dt.date(2021, 5, 21)
 SATURDAY = dt.date(2024, 8, 17)
@@ -28,7 +28,7 @@ SATURDAY = dt.date(2024, 8, 17)
     ("on Thursday", None, False, None),  # no publication date: no guess
     ("May 20", None, False, None),  # no year anywhere: no guess
 ])
-def test_dates_resolve(text, published, future, expected):
+def test_extract_dates_resolve(text, published, future, expected):
     ref = resolve(text, published, future)
     assert ref.text == text
     assert ref.value == expected

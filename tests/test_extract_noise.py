@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.clean import in_noise, is_label_line, noise_regions
+from kg.extract.noise import in_noise, is_label_line, noise_regions
 
 ARTICLE = ("Kenyan President Samuel Otieno met Somali President Abdi Warsame in Nairobi on Monday.\n\n"
            "The two leaders discussed border security, Otieno's office said in a statement.\n\n")
@@ -21,7 +21,7 @@ def noisy(text: str) -> set[str]:
     "Your email address will not be published. Required fields are marked *",
     "Maria Lopez | 14:05",
 ])
-def test_clean_noise_lines(line):
+def test_extract_noise_lines(line):
     text = ARTICLE + line + "\n"
     regions = noise_regions(text)
     begin = text.index(line)
@@ -29,20 +29,20 @@ def test_clean_noise_lines(line):
     assert not in_noise(regions, 0, len(ARTICLE.split("\n")[0]))
 
 
-def test_clean_tail_after_end_marker_is_dropped():
+def test_extract_noise_tail_after_end_marker_is_dropped():
     text = ARTICLE + "* AP contributed to this report.\n\nRelated Tags Otieno Warsame\n\nComments\n\nGreat article!\n"
     gone = noisy(text)
     assert any("Great article" in g for g in gone)
     assert not in_noise(noise_regions(text), 0, 80)
 
 
-def test_clean_marker_near_the_top_does_not_swallow_the_article():
+def test_extract_noise_marker_near_the_top_does_not_swallow_the_article():
     text = "Read more\n\n" + ARTICLE * 3
     regions = noise_regions(text)
     assert not in_noise(regions, len("Read more\n\n"), len(text))
 
 
-def test_clean_sidebar_of_headlines_with_bylines():
+def test_extract_noise_sidebar_of_headlines_with_bylines():
     sidebar = ("Why The Summit Failed\n\nNATO allies split over aid package\nAnna Berg | 18:20\n\n"
                "What Comes Next\n\nTalks resume in Geneva next week\nOmar Said | 17:05\n")
     text = ARTICLE + sidebar
@@ -58,5 +58,5 @@ def test_clean_sidebar_of_headlines_with_bylines():
     ("The two leaders discussed border security.", False),
     ("Kenya", True),
 ])
-def test_clean_label_lines(line, label):
+def test_extract_noise_label_lines(line, label):
     assert is_label_line(line, 10) is label

@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-import yaml
+from kg.nlp.lexicon import NoiseWords, lexicon
 
 
 @dataclass(frozen=True)
@@ -26,28 +25,30 @@ class NoiseRules:
     tail_markers: tuple[re.Pattern, ...]
     line_patterns: tuple[re.Pattern, ...]
     prefix_patterns: tuple[re.Pattern, ...]
+    byline_time: re.Pattern
     tail_min_share: float
     teaser_min_run: int
     teaser_lines_above: int
     label_line_max_words: int
+    function_words: frozenset[str]
 
 
-@lru_cache(maxsize=1)
-def rules() -> NoiseRules:
-    data = yaml.safe_load(resources.files("kg.nlp").joinpath("data/noise.yaml").read_text(encoding="utf-8"))
-    compile_all = lambda key: tuple(re.compile(p, re.I) for p in data[key])  # noqa: E731
-    prefixes = tuple(re.compile(p) for p in data["prefix_patterns"])  # case matters: datelines are upper case
-    return NoiseRules(compile_all("tail_markers"), compile_all("line_patterns"), prefixes, float(data["tail_min_share"]),
-                      int(data["teaser_min_run"]), int(data["teaser_lines_above"]),
-                      int(data["label_line_max_words"]))
+@lru_cache(maxsize=4)
+def rules(words: NoiseWords | None = None) -> NoiseRules:
+    """The noise rules of data/noise.yaml (or of ``words``), compiled."""
+    w = words or lexicon().noise
+    return NoiseRules(
+        tuple(re.compile(p, re.I) for p in w.tail_markers), tuple(re.compile(p, re.I) for p in w.line_patterns),
+        tuple(re.compile(p) for p in w.prefix_patterns),  # case matters: datelines are upper case
+        re.compile(w.byline_time, re.I), w.tail_min_share, w.teaser_min_run, w.teaser_lines_above,
+        w.label_line_max_words, w.label_function_words)
 
 
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]*\b")
-_FUNCTION_WORDS = {"a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or", "with", "by", "as", "vs"}
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 
 
-def is_label_line(line: str, max_words: int) -> bool:
+def is_label_line(line: str, max_words: int, function_words: frozenset[str] | None = None) -> bool:
     """A short line of capitalised words with no sentence punctuation: a tag, kicker or breadcrumb."""
     stripped = line.strip()
     if not stripped or stripped[-1] in '.!?"”:' or "|" in stripped:
@@ -55,13 +56,14 @@ def is_label_line(line: str, max_words: int) -> bool:
     words = _WORD.findall(stripped)
     if not words or len(words) > max_words:
         return False
-    lower = [w for w in _LOWER_WORD.findall(stripped) if w not in _FUNCTION_WORDS]
+    allowed = rules().function_words if function_words is None else function_words
+    lower = [w for w in _LOWER_WORD.findall(stripped) if w not in allowed]
     return not lower
 
 
-def noise_regions(text: str) -> tuple[Region, ...]:
+def noise_regions(text: str, words: NoiseWords | None = None) -> tuple[Region, ...]:
     """Regions of ``text`` that are page furniture, not article (sorted, non-overlapping)."""
-    r = rules()
+    r = rules(words)
     lines = []  # (begin, end, stripped)
     pos = 0
     for raw in text.splitlines(keepends=True):
@@ -90,9 +92,9 @@ def noise_regions(text: str) -> tuple[Region, ...]:
                 break
         if any(p.search(line) for p in r.line_patterns):
             regions.append(Region(begin, end, "page furniture: " + line[:60]))
-            if "|" in line or re.search(r"\d{1,2}:\d{2}\s*(am|pm)?$", line, re.I):
+            if "|" in line or r.byline_time.search(line):
                 bylines.append(i)
-        elif is_label_line(line, r.label_line_max_words):
+        elif is_label_line(line, r.label_line_max_words, r.function_words):
             regions.append(Region(begin, end, "label line: " + line[:60]))
     if len(bylines) >= r.teaser_min_run:
         for i in bylines:

@@ -1,0 +1,396 @@
+"""The ceasefires reader: which truce, between whom, brokered by whom, in which state.
+
+Triggers: ceasefire nouns ("ceasefire", "truce", "armistice", "cease-fire").
+Arguments: parties ("between A and B", the subject of "agreed", "accused X of violating")
+and mediators ("brokered by X", "Egyptian-brokered", "mediators Qatar and Egypt", "X's
+mediation efforts"). Status from the governing words (proposed ... collapsed; the later one
+wins when mentions disagree) and date. Mentions of one truce within the document are merged;
+mediators named in a sentence of their own join the nearest truce.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span, Token
+
+from kg.extract.context import DocContext, Found, Reading
+from kg.extract.grammar import governing_verb
+from kg.extract.mentions import MentionTable
+from kg.models import CEASEFIRE_STATUSES, Ceasefire, CeasefireStatus, DateRef, status_rank, unique
+from kg.models import Span as Evidence
+from kg.nlp.lexicon import Lexicon, cue_pattern
+
+# Checked in this order: the first status whose cue matches wins (the later stage first).
+STATUS_ORDER: tuple[CeasefireStatus, ...] = tuple(reversed(CEASEFIRE_STATUSES))
+
+
+@dataclass
+class _Truce:
+    """A ceasefire while the document is read (merged mentions update it)."""
+
+    parties: list[str]
+    mediators: list[str]
+    status: CeasefireStatus | None
+    date: DateRef | None
+    evidence: list[Evidence]
+    triggers: list[int]  # char offsets of trigger words
+    sent_start: int
+    breakers: list[str] = field(default_factory=list)  # agents of "broken by X"
+    rules: list[str] = field(default_factory=list)
+
+
+def read_ceasefires(ctx: DocContext, table: MentionTable, lex: Lexicon) -> Reading[Ceasefire]:
+    """Every ceasefire of the document, mentions of one truce merged."""
+    reader = _CeasefireReader(ctx, table, lex)
+    for sent in ctx.sentences():
+        reader.read(sent)
+    return reader.finish()
+
+
+class _CeasefireReader:
+    def __init__(self, ctx: DocContext, table: MentionTable, lex: Lexicon):
+        self.ctx, self.table, self.g = ctx, table, ctx.grammar
+        self.words, self.motion = lex.ceasefires, lex.meetings.destination_required
+        self.status_words = {w for ws in self.words.status_cues.values() for w in ws if " " not in w}
+        self.truces: list[_Truce] = []
+        self.loose_mediators: list[tuple[int, str, Evidence, str]] = []  # (sentence start, actor, evidence, rule)
+        self.loose_parties: list[tuple[int, str]] = []  # sides named with a mediation, not with the truce
+        self.warnings: list[str] = []
+
+    # ---- triggers -------------------------------------------------------------------------------
+    def read(self, sent: Span) -> None:
+        w = self.words
+        span = self.ctx.evidence(sent)
+        for token in sent:
+            low = token.lower_
+            if low not in w.nouns and token.lemma_.lower() not in w.nouns:
+                split = self._split_noun(token, sent)
+                if split is None:
+                    continue
+                token = split
+            if token.ent_type_ in {"ORG", "PERSON", "WORK_OF_ART", "LAW"}:
+                continue  # "Ceasefire Violations Committee": a name, not a truce
+            if token.tag_ == "NNS" or any(c.lower_ in w.other_truce_modifiers for c in token.children):
+                continue  # "previous ceasefires have been violated": other truces, spoken of in general
+            head = token
+            nxt = self.ctx.doc[token.i + 1] if token.i + 1 < sent.end else None
+            if token.dep_ != "compound" and nxt is not None and nxt.lower_ in w.following_heads:
+                head = nxt
+            elif token.dep_ == "compound":
+                # "ceasefire talks", "truce deal": the head noun carries the status
+                if token.head.lemma_.lower() not in self.status_words and token.head.lower_ not in w.compound_heads:
+                    continue
+                head = token.head
+            self._ceasefire(sent, token, head, span)
+        self._sentence_mediators(sent, span)
+
+    def _ceasefire(self, sent: Span, noun: Token, np_head: Token, span: Evidence) -> None:
+        w = self.words
+        status = self._status(noun, np_head)
+        if self.g.negated(np_head) and status not in {"proposed", "under negotiation", "collapsed"}:
+            return  # "No ceasefire has been agreed": there is none to record
+        parties, mediators, rules = self._modifiers(sent, noun, np_head)
+        breakers: list[str] = []
+        verb = governing_verb(np_head)
+        args = self.ctx.args
+        if verb is not None:
+            vlemma = verb.lemma_.lower()
+            subj_actors = self.table.actors_at(self._subject(verb))
+            agent_actors = [a for p in args.args("ceasefire.by_agent", verb) for a in self.table.actors_at(p)]
+            cue_verb = vlemma in self.status_words
+            if vlemma in w.mediation_verbs:
+                mediators += agent_actors if agent_actors else subj_actors
+                rules += ["ceasefire.by_agent"] if agent_actors else []
+            elif cue_verb and status in {"agreed", "in force", "violated", "collapsed"} and \
+                    vlemma not in w.non_binding_verbs and not (vlemma in w.announcing_verbs and parties):
+                # "Israel and Hamas agreed to a ceasefire": they are bound by it
+                parties += [a for a in self.table.with_states(subj_actors) if a in subj_actors or not parties]
+            elif status in {"proposed", "under negotiation"} and subj_actors and vlemma in w.proposing_verbs:
+                parties += subj_actors
+            # "rejected Saddam Hussein's proposal for a cease-fire": proposer and rejecter are the sides
+            for proposal in args.args("ceasefire.proposal", noun) if np_head.i == noun.i else []:
+                parties += [a for c in proposal.children if c.dep_ == "poss" for a in self.table.actors_at(c)]
+                if proposal.head.lemma_.lower() in w.proposal_responses:
+                    parties += self.table.actors_at(self._subject(proposal.head))
+                rules.append("ceasefire.proposal")
+            # "accused X of violating the ceasefire": X is bound by it
+            for accusation in args.args("ceasefire.accused_of", verb):
+                obj = [c for c in accusation.children if c.dep_ == "dobj"]
+                if obj:
+                    parties += self.table.actors_at(obj[0])
+                parties += self.table.actors_at(self._subject(accusation))
+                rules.append("ceasefire.accused_of")
+            # the pursuit of a truce by someone not bound by it: a mediator
+            mediators += self._pursuers(verb)
+            # "broken by X": a violation by X, decided once the document's mediators are known
+            for v in [verb, *verb.conjuncts, *[c for c in verb.children if c.dep_ in {"advcl", "conj", "acl"}]]:
+                if v.lemma_.lower() in w.breach_verbs:
+                    by = [a for p in args.args("ceasefire.by_agent", v) for a in self.table.actors_at(p)]
+                    breakers += by
+                    if by and v.i == verb.i and status == "violated":
+                        status = None  # the breaker decides it (see _settle_breaks)
+        if status == "violated" and verb is not None:
+            targets = self._attack_targets(verb)
+            parties += targets
+            rules += ["ceasefire.attack_target"] if targets else []
+        if not parties:
+            parties = self._conflict_parties(sent)
+            rules += ["ceasefire.sides"] if parties else []
+        mediators = [m for m in unique(mediators) if m not in parties]
+        if self.g.hypothetical(np_head) and status in {"agreed", "in force"}:
+            status = "proposed"  # "If Israel agrees to a ceasefire ...": the sides are named, nothing is agreed
+        # the day is read in the direction of the verb's tense ("discussed ... on Thursday" looks back)
+        date = self.ctx.date_of(verb, self._tense(verb) == "planned") if verb is not None else None
+        self._add(_Truce(unique(parties), mediators, status, date, [span], [noun.idx], sent.start, unique(breakers),
+                         unique(["ceasefire.noun", *rules])))
+
+    # ---- arguments ------------------------------------------------------------------------------
+    def _subject(self, verb: Token) -> Token | None:
+        return self.g.subject(verb)
+
+    def _split_noun(self, token: Token, sent: Span) -> Token | None:
+        """'cease fire', 'cease-fire' split by the tokenizer: the second word heads the phrase."""
+        second = self.words.split_nouns.get(token.lower_)
+        if second is None:
+            return None
+        doc = token.doc
+        nxt = [doc[i] for i in range(token.i + 1, min(token.i + 3, sent.end))]
+        words = [t.lower_ for t in nxt]
+        if words[:1] == [second]:
+            return nxt[0]
+        if words[:2] == ["-", second]:
+            return nxt[1]
+        return None
+
+    def _modifiers(self, sent: Span, noun: Token, np_head: Token) -> tuple[list[str], list[str], list[str]]:
+        """Parties and mediators inside the noun phrase ("a truce between A and B", "the Gaza
+        truce", "an Egyptian-brokered truce"), and the argument patterns that gave them."""
+        doc = self.ctx.doc
+        w = self.words
+        parties = [a for p in self.ctx.args.args("ceasefire.parties", np_head) for a in self.table.actors_at(p)]
+        rules = ["ceasefire.parties"] if parties else []
+        mediators: list[str] = []
+        for c in np_head.children:
+            if c.dep_ in {"compound", "amod", "nmod", "poss"} and c.i < noun.i:
+                m = self.table.mention_at(c)
+                if m and m.key and m.kind != "Place":
+                    if c.i + 2 <= noun.i and doc[c.i + 1].text == "-" and doc[c.i + 2].lemma_.lower() in w.hyphen_mediation:
+                        mediators.append(m.key)
+                    else:
+                        parties.append(m.key)
+        # "Egyptian-brokered truce": the broker stands before the hyphen
+        for t in doc[max(sent.start, noun.i - 4):noun.i]:
+            if t.lower_ in w.hyphen_mediators and t.i >= 2 and doc[t.i - 1].text == "-":
+                m = self.table.mention_at(doc[t.i - 2])
+                if m and m.key and m.kind != "Place" and m.key not in mediators:
+                    mediators.append(m.key)
+                    parties = [p for p in parties if p != m.key]
+        return parties, mediators, rules
+
+    def _pursuers(self, verb: Token) -> list[str]:
+        """'Washington intensifies its efforts to secure a ceasefire': who works for it. Only an
+        aim counts (an infinitive or gerund); a truce 'reached' in a reported clause names no one."""
+        pursuit, nouns = self.words.pursuit_verbs, self.words.pursuit_nouns
+        out: list[str] = []
+        if verb.tag_ not in {"VB", "VBG"}:
+            return out
+        t = verb
+        hops = 0
+        seen_pursuit = verb.lemma_.lower() in pursuit
+        while hops < 4 and t.dep_ not in {"ccomp", "ROOT", "conj", "parataxis"}:
+            if seen_pursuit:
+                for c in t.children:
+                    if c.dep_ == "poss" or (c.dep_ in {"nsubj"} and t.pos_ == "VERB"):
+                        out += self.table.actors_at(c)
+            if t.i == t.head.i:
+                break
+            t = t.head
+            hops += 1
+            if t.lemma_.lower() in pursuit or t.lower_ in nouns:
+                seen_pursuit = True
+        return out
+
+    def _attack_targets(self, verb: Token) -> list[str]:
+        """'broke the ceasefire by firing rockets at Israel': the state attacked is bound by it too."""
+        args = self.ctx.args
+        out: list[str] = []
+        for t in verb.subtree:
+            if t.i == verb.i:
+                continue
+            targets = [p for p in args.args("ceasefire.attacked", t) if self.table.actor_at(p)]
+            targets += [*args.args("ceasefire.fired_at", t), *args.args("ceasefire.fired_object_at", t)]
+            out += [a for p in targets for a in self.table.actors_at(p) if a.startswith("country:")]
+        return out
+
+    def _conflict_parties(self, sent: Span) -> list[str]:
+        """'the conflict between A and B' in the sentence gives the parties when the truce has none."""
+        w = self.words
+        for t in sent:
+            if t.lemma_.lower() in w.conflict_nouns or t.lower_ in w.conflict_nouns:
+                for p in self.ctx.args.args("ceasefire.sides", t):
+                    found = self.table.actors_at(p)
+                    if found:
+                        return found
+        return []
+
+    def _sentence_mediators(self, sent: Span, span: Evidence) -> None:
+        """'along with mediators Qatar and Egypt', "Egypt's mediation efforts": mediators named
+        in a sentence, attached to the ceasefire of this sentence or the nearest one."""
+        w, args, actors_at = self.words, self.ctx.args, self.table.actors_at
+        names: dict[str, str] = {}  # actor -> the rule that named it
+
+        def add(found: list[str], rule: str) -> None:
+            for a in found:
+                names.setdefault(a, rule)
+
+        for t in sent:
+            low = t.lower_
+            if low in w.mediator_nouns:  # "mediators Qatar and Egypt", "guarantor Turkey"
+                add([a for c in t.children if c.dep_ in {"appos", "compound", "pobj", "nmod"} for a in actors_at(c)],
+                    "ceasefire.mediator_noun")
+                add([a for p in args.args("ceasefire.mediators_including", t) for a in actors_at(p)],
+                    "ceasefire.mediators_including")
+                # "the United States, along with mediators Qatar and Egypt": the US mediates too
+                add([a for p in args.args("ceasefire.along_with", t) for a in actors_at(p)], "ceasefire.along_with")
+                m = self.table.mention_at(t.head)
+                if t.dep_ == "appos" and m and m.key:
+                    add([m.key], "ceasefire.mediator_noun")  # "Egypt, a mediator"
+            if low in w.mediation_nouns:  # "Egypt's mediation efforts"
+                owner = t.head if t.dep_ == "compound" else t
+                add([a for c in owner.children if c.dep_ == "poss" for a in actors_at(c)], "ceasefire.mediation_of")
+            if low in w.mediation_gerunds and t.pos_ != "VERB":  # "with Turkey mediating" parsed as a noun
+                add([a for c in t.children if c.dep_ in {"compound", "nsubj", "nmod"} for a in actors_at(c)],
+                    "ceasefire.mediation_of")
+            if low in w.modified_mediation:  # "under Saudi and U.S. mediation"
+                add([a for c in t.children if c.dep_ in {"amod", "nmod", "compound"} for a in actors_at(c)],
+                    "ceasefire.mediation_of")
+            if t.pos_ == "VERB" and t.lemma_.lower() in w.mediation_verbs:
+                agents = [a for p in args.args("ceasefire.by_agent", t) for a in actors_at(p)]
+                subj = self._subject(t) if any(c.dep_ == "nsubj" for c in t.children) else None
+                if agents:
+                    add(agents, "ceasefire.by_agent")  # "talks brokered by Qatar and Egypt"
+                elif subj is not None:
+                    add(actors_at(subj), "ceasefire.mediator_subject")  # "with Turkey mediating", "Egypt, which mediated"
+                elif t.dep_ == "acl" and t.tag_ == "VBG":
+                    add(actors_at(t.head), "ceasefire.mediator_subject")  # "with Qatar mediating" parsed as a modifier
+                # "mediating between Israel and Hamas"
+                sides = [a for p in args.args("ceasefire.sides", t) for a in actors_at(p)]
+                self.loose_parties += [(sent.start, a) for a in sides]
+        for actor, rule in names.items():
+            self.loose_mediators.append((sent.start, actor, span, rule))
+
+    # ---- status, date ---------------------------------------------------------------------------
+    def _status(self, noun: Token, np_head: Token) -> CeasefireStatus | None:
+        """The status the nearest cue word gives: modifiers, then the governing words upwards."""
+        w = self.words
+        cues = w.status_cues
+        words: list[Token] = []
+        if np_head.i != noun.i:
+            words.append(np_head)
+        t = np_head
+        hops = 0
+        while t.i != t.head.i and hops < 5:
+            # "the ceasefire was enforced, broken by ...": a conjoined/adverbial verb of the same subject
+            t = t.head
+            words.append(t)
+            hops += 1
+            if t.pos_ == "VERB" and t.dep_ not in {"xcomp", "pcomp", "advcl", "acl", "ccomp", "conj"}:
+                break
+        words += [c for c in noun.children if c.dep_ in {"amod", "compound"}]
+        for word in words:
+            lemma = word.lemma_.lower()
+            # particles: "call for", "push for", "break down"
+            extras = [f"{lemma} {c.lower_}" for c in word.children if c.dep_ in {"prt", "prep"}]
+            extras += [word.lower_] if word.lower_ != lemma else []
+            for status in STATUS_ORDER:
+                cue = cues[status]
+                if lemma in cue or any(x in cue for x in extras):
+                    if word.dep_ == "xcomp" and word.head.lemma_.lower() in w.intent_verbs and \
+                            status not in {"proposed", "under negotiation"}:
+                        return "proposed"  # "offered to broker a truce"
+                    if status == "in force" and self.g.future(word):
+                        return "agreed"  # "will be monitored": not yet in force
+                    # "broke" is a violation only when nothing says otherwise (see _ceasefire)
+                    return status
+        # multiword cues in the sentence around the noun ("in favor of a ceasefire", "took effect")
+        sent = self.ctx.sent_of(noun)
+        window = sent.text.lower() + " " + " ".join(t.lemma_.lower() for t in sent)
+        for status in STATUS_ORDER:
+            multi = tuple(c for c in cues[status] if " " in c)
+            if multi and cue_pattern(multi).search(window):
+                return status
+        # a ceasefire spoken of as existing ("after the ceasefire") is in force
+        if any(c.dep_ == "det" and c.lower_ in self.g.words.definite_articles for c in noun.children) and \
+                noun.head.lower_ in w.existing_preps:
+            return "in force"
+        return None
+
+    def _tense(self, verb: Token) -> str | None:
+        return self.g.status(verb, self.motion)
+
+    # ---- within the document --------------------------------------------------------------------
+    def _named_parties(self, parties: list[str]) -> set[str]:
+        actors = self.table.actors
+        return {p for p in parties if p in actors and not actors[p].described and actors[p].kind != "Group"}
+
+    def _add(self, truce: _Truce) -> None:
+        for other in reversed(self.truces):
+            mine, theirs = self._named_parties(truce.parties), self._named_parties(other.parties)
+            distinct = len(mine) >= 2 and len(theirs) >= 2 and not mine & theirs
+            if not distinct and (len(mine) < 2 or len(theirs) < 2 or mine & theirs):
+                other.parties = unique(other.parties + truce.parties)
+                other.mediators = unique(other.mediators + truce.mediators)
+                if status_rank(truce.status) > status_rank(other.status):
+                    other.status = truce.status
+                other.date = other.date or truce.date
+                if truce.evidence[0] not in other.evidence:
+                    other.evidence.append(truce.evidence[0])
+                other.triggers += truce.triggers
+                other.breakers = unique(other.breakers + truce.breakers)
+                other.rules = unique(other.rules + truce.rules)
+                return
+        self.truces.append(truce)
+
+    def finish(self) -> Reading[Ceasefire]:
+        # loose mediators join the ceasefire nearest before them (else the first after them)
+        for sent_start, actor, span, rule in self.loose_mediators:
+            if not self.truces:
+                break
+            before = [t for t in self.truces if t.sent_start <= sent_start]
+            truce = before[-1] if before else self.truces[0]
+            if actor not in truce.parties and actor not in truce.mediators:
+                truce.mediators.append(actor)
+                truce.rules = unique([*truce.rules, rule])
+                if span not in truce.evidence:
+                    truce.evidence.append(span)
+        sides: dict[int, list[str]] = {}
+        for sent_start, actor in self.loose_parties:
+            sides.setdefault(sent_start, []).append(actor)
+        for sent_start, actors in sides.items():
+            same = [t for t in self.truces if t.sent_start == sent_start and not t.parties]
+            if same:
+                same[0].parties.extend(a for a in unique(actors) if a not in same[0].mediators)
+        used: set[str] = set()
+        for truce in self.truces:
+            self._settle_breaks(truce)
+            truce.mediators = [m for m in truce.mediators if m not in truce.parties]
+            used.update(truce.parties + truce.mediators)
+        found = tuple(Found(Ceasefire(tuple(t.parties), tuple(t.mediators), t.status, t.date,
+                                      tuple(t.evidence), tuple(t.rules)), tuple(t.triggers)) for t in self.truces)
+        return Reading(found, frozenset(used), tuple(self.warnings))
+
+    def _settle_breaks(self, truce: _Truce) -> None:
+        """'The truce was broken by X': X violated it and is bound by it. Unless the document
+        names X as a mediator of this very truce: a mediator does not break its own truce, and
+        machine translation renders "brokered by" as "broken by"; that reading is reported."""
+        for actor in truce.breakers:
+            if actor in truce.mediators:
+                self.warnings.append(f"{self.ctx.document.id}: {actor} mediates this ceasefire; 'broken by' it "
+                                     "is read as 'brokered by', not as a violation")
+                continue
+            if actor not in truce.parties:
+                truce.parties.append(actor)
+            if status_rank(truce.status) < status_rank("violated"):
+                truce.status = "violated"
+                truce.rules = unique([*truce.rules, "ceasefire.broken_by"])
+
