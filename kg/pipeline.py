@@ -316,8 +316,10 @@ def _output_error(exc: BaseException, out: Path) -> OutputError | None:
         code, filename = exc.errno, exc.filename
     else:
         return None
-    inside = filename is not None and os.path.realpath(filename).startswith(os.path.realpath(out) + os.sep)
-    if code not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) and not inside:
+    # a file in the folder, the folder itself, or a folder above it that had to be made
+    named, folder = os.path.realpath(filename) if filename else "", os.path.realpath(out)
+    related = bool(named) and (named == folder or named.startswith(folder + os.sep) or folder.startswith(named + os.sep))
+    if code not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) and not related:
         return None
     from kg.export import is_build
 

@@ -228,20 +228,22 @@ def test_exports_build_without_a_page_or_store_removes_the_old_ones(two_builds, 
     ("HOME", "is your home folder"),
     ("file", "is a file; give a folder"),
     ("foreign", "is not empty and holds no kg build; choose a new or empty folder"),
+    ("under-a-file", "cannot write the build to {out}: Not a directory ({out}/.kg/versions); choose another --out"),
 ])
 def test_exports_out_that_is_not_a_build_folder_is_refused(tmp_path, monkeypatch, target, message):
     home = tmp_path / "home"
     home.mkdir()
     (home / "letter.txt").write_text("dear")
     monkeypatch.setenv("HOME", str(home))
-    paths = {"/": Path("/"), "HOME": home, "file": tmp_path / "notes.txt", "foreign": tmp_path / "mine"}
+    paths = {"/": Path("/"), "HOME": home, "file": tmp_path / "notes.txt", "foreign": tmp_path / "mine",
+             "under-a-file": tmp_path / "notes.txt" / "graph"}
     (tmp_path / "notes.txt").write_text("notes")
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("chapter 1")
     (tmp_path / "a.txt").write_text(TEXT_A)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     result = CliRunner().invoke(main, ["build", "--quiet", str(tmp_path / "a.txt"), "--out", str(paths[target])])
-    assert result.exit_code == OutputError.exit_code and message in result.stderr
+    assert result.exit_code == OutputError.exit_code and message.format(out=paths[target]) in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing written anywhere
 
