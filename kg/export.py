@@ -1,4 +1,4 @@
-"""Quads -> files, through a table of formats; every file is written atomically.
+"""Quads -> files, through a table of formats; a build's files appear together or not at all.
 
 The quads are first put in one fixed order, without duplicates (``sort_quads``): by graph,
 then subject, predicate and object, compared as N-Quads text. The sort runs in bounded memory:
@@ -7,15 +7,23 @@ is written without holding its graph. The sorted quads are an N-Quads file, the 
 graphs an N-Triples file (``kg.nt`` itself); pyoxigraph streams every other format from them,
 so the same graph always gives the same bytes.
 
-    with staging(out) as folder:
-        graph = sort_quads(kg.rdf.statements(resolved), folder)
-        write_exports(graph, out, {"build.json": ...})
-        write_store(graph, out / "store")
+A build folder (``BuildFolder``) keeps each build whole: the files are written into a staging
+folder, which becomes a version (``OUT/.kg/versions/ID``, ID the hash of its files) and is
+published by switching one symbolic link (``OUT/.kg/current``) with one rename; ``OUT/kg.ttl``
+and the other names are links through it that never change. A build that is killed leaves the
+previous version published, and its leftovers are removed by the next build. One build at a
+time writes a folder (a lock), and a folder that holds something else is refused.
+
+    with BuildFolder(out) as folder:
+        staged = folder.stage()
+        graph = sort_quads(kg.rdf.statements(resolved), staged)
+        names = write_formats(graph, {"build.json": ...})
+        folder.publish(staged, names)
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import errno
 import hashlib
 import heapq
 import itertools
@@ -23,6 +31,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,13 +39,18 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
 
-from kg.errors import BuildError
+from kg.errors import BuildError, OutputError
 from kg.vocab import PREFIXES
 
 RUN_SIZE = 250_000  # lines sorted in memory at once (about 60 MB of N-Quads text)
 STORE_SLICE = 300_000  # quads per bulk load into the store (~0.5 GB of loader memory)
 GRAPH_FILE = "graph.nq"  # the sorted quads, in the staging folder (not published)
 STORE_MANIFEST = "kg-graphs.json"  # in a store kg wrote: the SHA-256 of each named graph's quads
+KG_DIR = ".kg"  # in a build folder: versions, the current one, the lock
+CACHE_DIR = ".kg-cache"  # in a build folder: the extraction cache (kg.cache)
+STORE_DIR = "store"  # in a build folder: the on-disk Oxigraph store, when the build has one
+# Every name a build publishes in its folder (a link into the current version, when the build has it).
+PUBLISHED = ("kg.ttl", "kg.trig", "kg.nt", "kg.jsonld", "ontology.ttl", "build.json", "graph.html", STORE_DIR)
 
 
 @dataclass(frozen=True)
@@ -67,18 +81,6 @@ class SortedGraph:
 
     def __iter__(self) -> Iterator[ox.Quad]:
         return iter(ox.parse(path=str(self.nquads), format=ox.RdfFormat.N_QUADS))
-
-
-@contextlib.contextmanager
-def staging(out: Path):
-    """A scratch folder inside ``out`` (same file system, so files move into place atomically)."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # ---- sorting ---------------------------------------------------------------------------------------
@@ -207,26 +209,28 @@ def ox_quads(ds: Dataset) -> Iterator[ox.Quad]:
 
 
 # ---- writing -----------------------------------------------------------------------------------------
-def write_exports(graph: SortedGraph | Dataset, out: Path, extra_files: dict[str, bytes]) -> list[Path]:
-    """Write every format of ``graph`` plus ``extra_files`` into ``out``; files appear only when complete.
+def write_formats(graph: SortedGraph, extra_files: dict[str, bytes]) -> list[str]:
+    """Write every format of ``graph`` plus ``extra_files`` beside its sorted quads; the names written.
 
     (Writing the formats side by side, a process each, was measured at 10,000 documents: no
     faster, as the page and the store already keep the second core busy.)
     """
-    if isinstance(graph, Dataset):
-        with staging(out) as folder:
-            return write_exports(sort_quads(ox_quads(graph), folder), out, extra_files)
     folder = graph.nquads.parent
-    staged: dict[str, Path] = {}
     for fmt in FORMATS:
         path = folder / fmt.file
         if path != graph.ntriples:
             _serialize(str(graph.nquads if fmt.quads else graph.ntriples), fmt.quads, str(path), fmt.file)
-        staged[fmt.file] = path
     for name, data in extra_files.items():
         (folder / name).write_bytes(data)
-        staged[name] = folder / name
-    return publish(staged, out)
+    return [fmt.file for fmt in FORMATS] + list(extra_files)
+
+
+def write_exports(graph: Dataset, out: Path, extra_files: dict[str, bytes]) -> list[Path]:
+    """Write every format of an rdflib Dataset's named graphs, plus ``extra_files``, as a new build in ``out``."""
+    with BuildFolder(out) as folder:
+        staged = folder.stage()
+        names = write_formats(sort_quads(ox_quads(graph), staged), extra_files)
+        return folder.publish(staged, names)
 
 
 def _serialize(source: str, quads: bool, target: str, name: str) -> None:
@@ -249,26 +253,210 @@ def _serialize(source: str, quads: bool, target: str, name: str) -> None:
     os.remove(expanded)
 
 
-def publish(staged: dict[str, Path], out: Path) -> list[Path]:
-    """Flush each staged file to disk, then move each into ``out`` (os.replace: atomic per file)."""
-    for path in staged.values():
-        with open(path, "rb+") as fh:
-            os.fsync(fh.fileno())
-    written = []
-    for name, path in staged.items():
-        os.replace(path, out / name)
-        written.append(out / name)
-    return written
+# ---- the build folder: versions, one switch, a lock ----------------------------------------------------
+def pause_point(name: str) -> None:
+    """A test hook: with ``KG_TEST_PAUSE=NAME:FILE`` in the environment, create FILE and wait at NAME.
+
+    The tests kill a build waiting at each point of publishing and check what its folder holds."""
+    spec = os.environ.get("KG_TEST_PAUSE", "")
+    point, _, flag = spec.partition(":")
+    if point == name and flag:
+        Path(flag).write_text(str(os.getpid()))
+        time.sleep(600)
 
 
-def write_atomically(out: Path, payloads: dict[str, bytes]) -> list[Path]:
-    """Stage every file in a temporary folder inside ``out``, then move each into place."""
-    with staging(out) as folder:
-        staged = {}
-        for name, data in payloads.items():
-            (folder / name).write_bytes(data)
-            staged[name] = folder / name
-        return publish(staged, Path(out))
+def is_build(out: Path) -> bool:
+    """Does ``out`` hold a kg build (or the cache of one)? Older kg wrote build.json and no ``.kg``."""
+    out = Path(out)
+    if (out / KG_DIR).is_dir() or (out / CACHE_DIR).is_dir():
+        return True
+    try:
+        return "kg" in json.loads((out / "build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def check_out(out: Path) -> None:
+    """``out`` may take a build: new, empty, or a kg build; never /, the home folder or a file."""
+    out = Path(out)
+    where = Path(os.path.realpath(out))
+    if where == Path(where.anchor):
+        raise OutputError(f"--out {out} is the root of the file system; give kg a folder of its own (e.g. --out my-graph)")
+    if where == Path(os.path.realpath(Path.home())):
+        raise OutputError(f"--out {out} is your home folder; give kg a folder of its own (e.g. --out my-graph)")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is a file; give a folder (kg writes several files there)")
+    if out.is_dir() and any(out.iterdir()) and not is_build(out):
+        raise OutputError(f"--out {out} is not empty and holds no kg build; choose a new or empty folder "
+                          "(kg replaces what it writes there)")
+
+
+class BuildFolder:
+    """``OUT`` as kg keeps it; see the module's docstring. A context manager: refuse, lock, clean up.
+
+        OUT/kg.ttl, kg.trig, ...   -> .kg/current/kg.ttl, ...   (links that never change)
+        OUT/.kg/current            -> versions/ID               (switched with one rename)
+        OUT/.kg/versions/ID/       a complete build (its files, graph.html, store/)
+        OUT/.kg/lock               held (flock) by the build writing OUT
+        OUT/.kg-cache/             the extraction cache, shared by the versions
+    """
+
+    def __init__(self, out: Path):
+        self.out = Path(out)
+        self.kg = self.out / KG_DIR
+        self.versions = self.kg / "versions"
+        self._lock: int | None = None
+        self._staged: list[Path] = []
+
+    def __enter__(self) -> BuildFolder:
+        check_out(self.out)
+        self.versions.mkdir(parents=True, exist_ok=True)
+        self._take_lock()
+        self._clean()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for folder in self._staged:
+            shutil.rmtree(folder, ignore_errors=True)
+        if self._lock is not None:
+            os.close(self._lock)  # releases the lock
+            self._lock = None
+
+    def _take_lock(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            return
+        fd = os.open(self.kg / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise OutputError(f"another kg build is writing to {self.out} (pid {holder}); wait for it to "
+                                  "finish, or choose another --out") from None
+            raise OutputError(f"cannot lock {self.out} ({exc.strerror}): its file system does not support locks; "
+                              "choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock = fd
+
+    def current(self) -> Path | None:
+        """The published version's folder, if there is one."""
+        link = self.kg / "current"
+        return link if link.is_dir() else None
+
+    def _current_id(self) -> str | None:
+        try:
+            return Path(os.readlink(self.kg / "current")).name
+        except OSError:
+            return None
+
+    def _clean(self) -> None:
+        """Remove what killed builds left: staging folders, unpublished versions, half-made links."""
+        keep = self._current_id()
+        for entry in self.kg.iterdir():
+            if entry.name.startswith(("staging-", "trash-")):
+                shutil.rmtree(entry, ignore_errors=True)
+            elif entry.name.startswith("current.new-"):
+                entry.unlink(missing_ok=True)
+        for version in self.versions.iterdir():
+            if version.name != keep:
+                shutil.rmtree(version, ignore_errors=True)
+        for entry in self.out.iterdir():  # older kg staged here; old stores were swapped here
+            if entry.name.startswith((".staging-", f".{STORE_DIR}.building-", f".{STORE_DIR}.old-")):
+                shutil.rmtree(entry, ignore_errors=True)
+
+    def stage(self) -> Path:
+        """A new, empty folder for a build (removed when the build fails)."""
+        folder = Path(tempfile.mkdtemp(prefix=f"staging-{os.getpid()}-", dir=self.kg))
+        folder.chmod(0o755)  # mkdtemp's 0700 would keep the published build from other users
+        self._staged.append(folder)
+        return folder
+
+    def publish(self, staged: Path, names: list[str]) -> list[Path]:
+        """Make the build in ``staged`` (its ``names``; anything else there is scratch) the published one."""
+        for entry in list(staged.iterdir()):
+            if entry.name not in names:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        for name in names:
+            if (staged / name).is_file():
+                with open(staged / name, "rb+") as fh:
+                    os.fsync(fh.fileno())
+        pause_point("staged")
+        version_id = _content_id(staged, names)
+        old = self._current_id()
+        if version_id == old:  # the same bytes as the published build: nothing to switch
+            shutil.rmtree(staged)
+        else:
+            os.rename(staged, self.versions / version_id)
+            _fsync_dir(self.versions)
+        self._staged.remove(staged)
+        pause_point("versioned")
+        for name in names:  # new names: links that show nothing until the switch
+            if not os.path.lexists(self.out / name):
+                os.symlink(Path(KG_DIR) / "current" / name, self.out / name)
+        pause_point("linked")
+        if version_id != old:
+            switch = self.kg / f"current.new-{os.getpid()}"
+            os.symlink(Path("versions") / version_id, switch)
+            os.replace(switch, self.kg / "current")  # the switch: every name now shows the new build
+            _fsync_dir(self.kg)
+        pause_point("switched")
+        for name in PUBLISHED:
+            self._relink(name, name in names)
+        _fsync_dir(self.out)
+        pause_point("relinked")
+        if old is not None and old != version_id:
+            shutil.rmtree(self.versions / old, ignore_errors=True)
+        return [self.out / name for name in names]
+
+    def _relink(self, name: str, published: bool) -> None:
+        """``OUT/name`` as a link into the current version when the build has it; else gone.
+
+        Anything else kg once put there (a file of an older kg, a page `kg view` wrote) is replaced."""
+        path, target = self.out / name, Path(KG_DIR) / "current" / name
+        if path.is_symlink() and Path(os.readlink(path)) == target and published:
+            return
+        if os.path.lexists(path) and path.is_dir() and not path.is_symlink():
+            trash = Path(tempfile.mkdtemp(prefix="trash-", dir=self.kg))
+            os.rename(path, trash / name)  # a store an older kg wrote here
+            shutil.rmtree(trash, ignore_errors=True)
+        if published:
+            new = self.out / f".{name}.link-{os.getpid()}"
+            os.symlink(target, new)
+            os.replace(new, path)
+        elif os.path.lexists(path):
+            path.unlink()
+
+
+def _content_id(folder: Path, names: list[str]) -> str:
+    """A version's id: the hash of its files (a store counts by its manifest of graph digests)."""
+    h = hashlib.sha256()
+    for name in sorted(names):
+        path = folder / name
+        h.update(name.encode() + b"\0")
+        if path.is_dir():
+            path = path / STORE_MANIFEST
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a folder
+    finally:
+        os.close(fd)
 
 
 # ---- the on-disk store -------------------------------------------------------------------------------
@@ -284,25 +472,32 @@ def check_store_target(target: Path) -> None:
         raise BuildError(f"{target} exists and is not an Oxigraph store; choose an empty or new folder for --store")
 
 
-def write_store(graph: SortedGraph, target: Path, incremental: bool = True) -> int:
+def write_store(graph: SortedGraph, target: Path, incremental: bool = True, previous: Path | None = None) -> int:
     """Put ``graph`` in an Oxigraph store at ``target`` (replacing a previous store).
 
-    The new store is made beside ``target`` and swapped in when complete. When ``target`` is a
-    store a previous build wrote (its ``STORE_MANIFEST`` lists a digest per named graph), the
-    new one starts as a copy of it (a RocksDB checkpoint: hard links) and only the named graphs
-    whose quads changed are replaced; otherwise every quad is bulk-loaded. A ``target`` that
-    exists and is neither empty nor an Oxigraph store is left alone (an error): it is not kg's.
-    Returns how many named graphs were loaded.
+    The new store is made beside ``target`` and swapped in when complete. When the previous
+    store (``previous``, else ``target`` itself) is one a build wrote (its ``STORE_MANIFEST``
+    lists a digest per named graph), the new one starts as a copy of it (a RocksDB checkpoint:
+    hard links) and only the named graphs whose quads changed are replaced; otherwise every
+    quad is bulk-loaded. A ``target`` that exists and is neither empty nor an Oxigraph store is
+    left alone (an error): it is not kg's. Returns how many named graphs were loaded.
     """
     target = Path(target)
+    source = Path(previous) if previous is not None else target
     check_store_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    for kind in ("building", "old"):  # what a killed build left beside the store
+        prefix = f".{target.name}.{kind}-"
+        for stale in target.parent.glob(prefix + "*"):
+            if not _running(stale.name[len(prefix):].split("-")[0]):
+                shutil.rmtree(stale, ignore_errors=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-{os.getpid()}-", dir=target.parent))
     try:
-        previous = _manifest(target) if incremental else None
+        previous_digests = _manifest(source) if incremental else None
         changed = None
-        if previous is not None:
-            changed = {g for g, d in graph.digests.items() if previous.get(g) != d} | (previous.keys() - graph.digests.keys())
+        if previous_digests is not None:
+            changed = {g for g, d in graph.digests.items() if previous_digests.get(g) != d} \
+                | (previous_digests.keys() - graph.digests.keys())
             if len(changed) > len(graph.digests) // 2:
                 changed = None  # most of it: loading everything is faster
         if changed is None:
@@ -312,7 +507,7 @@ def write_store(graph: SortedGraph, target: Path, incremental: bool = True) -> i
         else:
             loaded = len(changed & graph.digests.keys())
             building.rmdir()
-            ox.Store.read_only(str(target)).backup(str(building))
+            ox.Store.read_only(str(source)).backup(str(building))
             store = ox.Store(str(building))
             for g in sorted(changed):
                 store.remove_graph(ox.NamedNode(g))
@@ -330,6 +525,17 @@ def write_store(graph: SortedGraph, target: Path, incremental: bool = True) -> i
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return loaded
+
+
+def _running(pid: str) -> bool:
+    """Is process ``pid`` running (a build still making its store)?"""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _manifest(target: Path) -> dict[str, str] | None:
@@ -362,14 +568,7 @@ def _load(store: ox.Store, graph: SortedGraph, graphs: set[str] | None) -> None:
             store.bulk_load(b"".join(pending), format=ox.RdfFormat.N_QUADS)
 
 
-def remove_store(target: Path) -> bool:
-    """Remove a store a previous build left (it would no longer match the exports)."""
-    target = Path(target)
-    if target.is_dir() and is_store(target):
-        shutil.rmtree(target)
-        return True
-    return False
-
-
 def json_bytes(data) -> bytes:
-    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    # a file name's undecodable bytes (surrogate escapes) are written as JSON escapes, not as invalid UTF-8
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode(
+        "utf-8", "backslashreplace")

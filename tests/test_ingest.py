@@ -1,6 +1,8 @@
 """Bad input gets one clear line, never a traceback, and never stops the other documents."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
@@ -174,3 +176,138 @@ def test_ingest_scraped_page_end_to_end(tmp_path):
         assert fact in ttl
     for furniture in ("John Smith", "Most read", "Cookie", "Oil prices"):
         assert furniture not in ttl.split("nif:isString")[0]
+
+
+# ---- manifests as spreadsheets write them ----------------------------------------------------------------
+def build_json(out: Path) -> dict:
+    return json.loads((out / "build.json").read_text())
+
+
+@pytest.mark.parametrize("encoding, delimiter, header", [
+    ("utf-8", ",", "file,title,published,source"),
+    ("utf-8-sig", ",", "File,Title,Published,URL"),  # Excel's "CSV UTF-8": a byte-order mark
+    ("utf-8-sig", ";", "File;Headline;Publication date;Link"),  # a spreadsheet in a comma-decimal locale
+    ("cp1252", ",", "Filename,TITLE,Date,Source"),  # Excel's plain "CSV" on Windows
+    ("utf-16", "\t", "Path\tTitle\tpublished_date\tsource"),  # "Unicode text"
+])
+def test_ingest_manifest_as_spreadsheets_write_it(tmp_path, encoding, delimiter, header):
+    folder = tmp_path / "in"
+    (folder / "2024").mkdir(parents=True)
+    (folder / "a.txt").write_text(GOOD)
+    (folder / "2024" / "b.txt").write_text(GOOD.replace("Paris", "Berlin"))
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")  # quotes what needs quotes, as spreadsheets do
+    writer.writerows([header.split(delimiter), ["a.txt", "Café talks", "2024-03-05", "https://example.org/a"],
+                      ["2024\\b.txt", "Berlin, again", "March 12, 2024", "https://example.org/b"]])
+    (folder / "manifest.csv").write_bytes(text.getvalue().encode(encoding))
+    code, _out, err = run_build(str(folder), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    docs = {d["id"]: d for d in build_json(tmp_path / "out")["documents"]}
+    assert docs["a"]["published"] == "2024-03-05" and docs["b"]["published"] == "2024-03-12"
+    assert [line for line in err.splitlines() if "manifest" in line and "Windows-1252" not in line] == []
+    ttl = (tmp_path / "out" / "kg.ttl").read_text()
+    assert '"Café talks"' in ttl and '"Berlin, again"' in ttl and "https://example.org/b" in ttl
+
+
+def test_ingest_manifest_rows_that_do_not_apply_are_each_one_line(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b", "c", "d"):
+        (folder / f"{name}.txt").write_text(GOOD)
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "manifest.csv").write_text(
+        "file,published\n"
+        "a.txt,2024-03-05\n"
+        "missing.txt,2024-03-06\n"  # no such file
+        "a.txt,2024-03-07\n"  # a repeat
+        "b.txt,03/04/2024\n"  # 3 April or 4 March?
+        "c.txt,12/03/24\n"  # a two-digit year
+        "notes.pdf,2024-03-08\n"  # not an article
+        ",2024-03-09\n"  # no file
+        ",,\n")  # an empty row, as spreadsheets leave them: nothing to say
+    code, _out, err = run_build(str(folder), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    manifest = folder / "manifest.csv"
+    assert err.splitlines() == [
+        f"kg: warning: {manifest}:3: 'missing.txt': no such file in {folder}; the row is ignored",
+        f"kg: warning: {manifest}:4: 'a.txt' is already given on line 2; this row is ignored",
+        f"kg: warning: {manifest}:5: publication date '03/04/2024' is ambiguous (3 April or 4 March?); write it as "
+        "YYYY-MM-DD; b.txt gets no date",
+        f"kg: warning: {manifest}:6: publication date '12/03/24' has a two-digit year; write it as YYYY-MM-DD; "
+        "c.txt gets no date",
+        f"kg: warning: {manifest}:7: 'notes.pdf' is not a file kg reads (.txt, .md, .html); the row is ignored",
+        f"kg: warning: {manifest}:8: the row names no file; ignored",
+        f"kg: warning: {folder}/b.txt: no publication date; relative dates ('on Thursday', 'yesterday') in it stay "
+        "unresolved (give dates in a manifest.csv (file,published) or a JSONL record's 'published')",
+        f"kg: warning: {folder}/c.txt: no publication date; relative dates ('on Thursday', 'yesterday') in it stay "
+        "unresolved (give dates in a manifest.csv (file,published) or a JSONL record's 'published')",
+        f"kg: warning: {folder}/d.txt: no publication date; relative dates ('on Thursday', 'yesterday') in it stay "
+        "unresolved (give dates in a manifest.csv (file,published) or a JSONL record's 'published')",
+    ]
+    assert {d["id"]: d["published"] for d in build_json(tmp_path / "out")["documents"]} == \
+        {"a": "2024-03-05", "b": None, "c": None, "d": None}
+
+
+def test_ingest_many_documents_without_a_date_are_one_line(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"{i:02d}.txt").write_text(GOOD)
+    (folder / "manifest.csv").write_text("file,title\n00.txt,First\n")
+    code, _out, err = run_build(str(folder), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert err.splitlines() == [
+        f"kg: warning: 12 documents have no publication date ({folder}/00.txt, {folder}/01.txt, {folder}/02.txt, …); "
+        "relative dates ('on Thursday', 'yesterday') in them stay unresolved (give dates in a manifest.csv "
+        "(file,published) or a JSONL record's 'published')"]
+
+
+def test_ingest_manifest_without_a_file_column_is_reported(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(GOOD)
+    (folder / "manifest.csv").write_text("name,when\na.txt,2024-03-05\n")
+    warnings: list[str] = []
+    docs = list(read_documents([folder], warnings.append))
+    assert docs[0].published is None
+    assert warnings[0] == (f"{folder}/manifest.csv: no column names the files (a header 'file', 'filename' or "
+                           "'path'; found 'name', 'when'); the manifest is not used")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2024-03-05", "2024-03-05"), ("2024-03-05T23:30:00-05:00", "2024-03-05"), ("2024-03-05 10:00:00", "2024-03-05"),
+    ("2024/3/5", "2024-03-05"), ("20240305", "2024-03-05"), ("25/12/2024", "2024-12-25"), ("12/25/2024", "2024-12-25"),
+    ("05/05/2024", "2024-05-05"), ("05.03.2024", "2024-03-05"), ("March 5, 2024", "2024-03-05"),
+    ("5 Mar 2024", "2024-03-05"), ("05-Mar-2024", "2024-03-05"), ("Tuesday, March 5, 2024 10:30 EST", "2024-03-05"),
+    ("03/05/2024", "is ambiguous (3 May or 5 March?)"), ("3/5/2024 14:30", "is ambiguous (3 May or 5 March?)"),
+    ("05/03/24", "has a two-digit year"), ("March 2024", "has no day"), ("Mar 5", "has no year"),
+    ("2024", "is not a date kg can read"), ("yesterday", "is not a date kg can read"),
+    ("2024-02-30", "is not a valid date"), ("31/02/2024", "is not a valid date"),
+    ("0001-01-01", "is not a plausible publication date (years 1800 to 2200)"),
+])
+def test_ingest_publication_dates_are_read_without_guessing(value, expected):
+    from kg.ingest import publication_date
+
+    date, why = publication_date(value)
+    assert (date.isoformat() if date else why.removesuffix("; write it as YYYY-MM-DD")) == expected
+
+
+# ---- HTML nested deeper than lxml reads ------------------------------------------------------------------
+def nested_page(depth: int) -> str:
+    return ("<html><head><title>Deep</title></head><body><nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+            + "<div>" * depth + "<p>Kenyan President Amina Okafor met Norwegian Prime Minister Lena Berg in Oslo on "
+            "Monday.</p><p>\"We will work for peace,\" Okafor said.</p>" + "</div>" * depth
+            + "<footer>Copyright 2024 Example News</footer></body></html>")
+
+
+@pytest.mark.parametrize("depth, warned", [(300, False), (1500, False), (5000, True)])
+def test_ingest_deeply_nested_html_is_still_read(tmp_path, depth, warned):
+    page = tmp_path / "deep.html"
+    page.write_text(nested_page(depth))
+    code, _out, err = run_build(str(page), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    expected = (f"kg: warning: {page}: HTML nested {depth + 3:,} levels deep, more than the 2,048 lxml reads; read the "
+                "page's whole text (menus and all), not only its article")
+    assert (expected in err.splitlines()) == warned and "empty document" not in err
+    ttl = (tmp_path / "out" / "kg.ttl").read_text()
+    assert "Amina Okafor" in ttl and "Lena Berg" in ttl

@@ -6,11 +6,15 @@ behaviour (same bytes, failures reported, stores written), never time.
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from click.testing import CliRunner
 
+from kg.cli import main
 from kg.errors import BuildError
 from kg.pipeline import BuildSettings, build
 
@@ -66,13 +70,16 @@ def single(tmp_path_factory, corpus):
     return out, report
 
 
-def test_pipeline_parallel_build_equals_single_process_build(tmp_path, corpus, single):
+@pytest.mark.parametrize("jobs, budget", [(2, {}), (1, {"doc_timeout": 0, "doc_memory": 0})])
+def test_pipeline_parallel_build_equals_single_process_build(tmp_path, corpus, single, jobs, budget):
+    """Two workers, or no worker at all (one job, no budget: read in this process): the same bytes
+    as one worker process."""
     out, report = single
     assert report.jobs == 1
-    parallel = build(BuildSettings(inputs=(SEEDS, corpus), out=tmp_path, progress=False, jobs=2, cache=False))
-    assert parallel.jobs == 2 and parallel.cached == 0
+    other = build(BuildSettings(inputs=(SEEDS, corpus), out=tmp_path, progress=False, jobs=jobs, cache=False, **budget))
+    assert other.jobs == jobs and other.cached == 0
     assert exports(tmp_path) == exports(out)
-    assert parallel.counts == report.counts
+    assert other.counts == report.counts
 
 
 def test_pipeline_jobs_are_capped_at_the_documents_to_read(tmp_path):
@@ -191,3 +198,108 @@ def test_pipeline_summary_gives_counts_warnings_and_stage_times(single):
 def test_pipeline_jobs_must_be_positive(tmp_path, corpus):
     with pytest.raises(BuildError, match="--jobs"):
         build(BuildSettings(inputs=(corpus,), out=tmp_path, progress=False, jobs=0))
+
+
+# ---- budgets: one document cannot stall or sink a build --------------------------------------------------
+def unpunctuated_line(size: int) -> str:
+    """A line of clauses with no sentence punctuation (a transcript, a scraped run of text), ``size`` characters."""
+    import random
+
+    rng = random.Random(size)
+    people = ["Kenyan President Amina Okafor", "Norwegian envoy Lena Berg", "Chilean Foreign Minister Sofia Costa",
+              "the Polish delegation", "Ghana", "officials in Oslo"]
+    verbs = ["met", "said", "called", "welcomed", "urged", "hosted"]
+    words: list[str] = []
+    while sum(len(w) + 1 for w in words) < size:
+        words += [rng.choice(people), rng.choice(verbs), rng.choice(people), rng.choice(["and", "while", "as", "after"])]
+    return " ".join(words)[:size] + "\n"
+
+
+def dying_extract(document, doc):
+    """kg's extractor, except that the process reading a document that asks for it dies (a test hook)."""
+    if "DIE" in document.text:
+        os.kill(os.getpid(), signal.SIGKILL)
+    from kg.extract import extract
+
+    return extract(document, doc)
+
+
+def cli_build(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["build", "--quiet", "--no-html", *args])
+    return result.exit_code, result.stderr
+
+
+@pytest.fixture(scope="module")
+def with_a_runaway(tmp_path_factory) -> Path:
+    """Two ordinary articles and one 100 KB line without punctuation (several seconds, 120 MB to read)."""
+    folder = tmp_path_factory.mktemp("runaway")
+    (folder / "manifest.csv").write_text("file,published\na.txt,2024-05-13\nb.txt,2024-05-14\nrunaway.txt,2024-05-15\n")
+    (folder / "a.txt").write_text(ARTICLES[0]["text"])
+    (folder / "b.txt").write_text(ARTICLES[2]["text"])
+    (folder / "runaway.txt").write_text(unpunctuated_line(100_000))
+    return folder
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("option, message", [
+    (("--doc-timeout", "1"), "runaway.txt: skipped: took longer than 1 s (--doc-timeout)"),
+    (("--doc-memory", "50"), "runaway.txt: skipped: needed more than 50 MB of memory (--doc-memory)"),
+])
+def test_pipeline_document_over_budget_is_skipped_and_the_rest_built(tmp_path, with_a_runaway, jobs, option, message):
+    code, err = cli_build(str(with_a_runaway), "--out", str(tmp_path / "out"), "--jobs", jobs, "--no-cache", *option)
+    assert code == 0, err
+    line = f"{with_a_runaway}/{message}"
+    assert err.splitlines() == [f"kg: warning: {line}"]  # and nothing else: no traceback, no other document
+    built = json.loads((tmp_path / "out" / "build.json").read_text())
+    assert [d["id"] for d in built["documents"]] == ["a", "b"] and built["warnings"] == [line]
+
+
+def test_pipeline_runaway_line_is_read_in_bounded_sentences(tmp_path):
+    """A 40 KB line without punctuation builds under the default budget, every evidence sentence bounded."""
+    from rdflib import Graph
+
+    from kg.nlp.model import MAX_SENTENCE_TOKENS, load
+    from kg.vocab import NIF
+
+    (tmp_path / "line.txt").write_text(unpunctuated_line(40_000))
+    code, err = cli_build(str(tmp_path / "line.txt"), "--out", str(tmp_path / "out"))
+    assert code == 0 and "skipped" not in err, err
+    g = Graph().parse(tmp_path / "out" / "kg.ttl")
+    anchors = [str(a) for a in g.objects(None, NIF.anchorOf)]
+    assert anchors and max(len(load().tokenizer(a)) for a in anchors) <= MAX_SENTENCE_TOKENS
+
+
+def test_pipeline_dead_worker_costs_one_document(tmp_path):
+    """A worker that dies (a crash in the parser, the system's OOM killer) is replaced; its document is
+    retried once in a fresh worker, then reported; the rest of its batch is read."""
+    articles = ARTICLES[:2] + [{"id": "doomed", "published": "2024-01-01", "text": "DIE. Leaders met in Paris."}] \
+        + ARTICLES[2:]
+    corpus = write_corpus(tmp_path / "in", articles)
+    messages: list[str] = []
+    for jobs in (1, 2):
+        report = build(BuildSettings(inputs=(corpus,), out=tmp_path / f"out{jobs}", progress=False, jobs=jobs,
+                                     batch_size=8, cache=False, html=False), warn=messages.append, extractor=dying_extract)
+        assert report.failed == 1 and report.counts["documents"] == len(ARTICLES)
+        assert f"{corpus}#3 (document 'doomed'): skipped: the process reading it was killed by signal 9" in messages
+    assert exports_without_html(tmp_path / "out1") == exports_without_html(tmp_path / "out2")
+
+
+def exports_without_html(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in EXPORTS if name != "graph.html"}
+
+
+def test_pipeline_slow_short_document_parsed_with_others_is_found_alone(tmp_path):
+    """Short documents are parsed together; a group over budget is read again one document at a time,
+    so only the slow one is skipped."""
+    from kg.parallel import ALONE_CHARS
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "manifest.csv").write_text("file,published\na.txt,2024-05-13\nb.txt,2024-05-14\nslow.txt,2024-05-15\n")
+    (folder / "a.txt").write_text(ARTICLES[0]["text"])
+    (folder / "b.txt").write_text(ARTICLES[2]["text"])
+    (folder / "slow.txt").write_text(unpunctuated_line(ALONE_CHARS - 1000))
+    code, err = cli_build(str(folder), "--out", str(tmp_path / "out"), "--jobs", "1", "--doc-timeout", "0.5")
+    assert code == 0, err
+    assert err.splitlines() == [f"kg: warning: {folder}/slow.txt: skipped: took longer than 0.5 s (--doc-timeout)"]
+    assert [d["id"] for d in json.loads((tmp_path / "out" / "build.json").read_text())["documents"]] == ["a", "b"]
