@@ -10,7 +10,7 @@ statements (quotes and reported speech), background sentences, and sometimes pag
 
 * patterns written for this benchmark (``_EVENT_PATTERNS``, ``_STATEMENT_PATTERNS``, ...),
   filled from a pool of people, countries and events;
-* the sentences of ``tests/data/sentences.yaml`` (fictional people, real countries);
+* the sentences of ``tests/data/sentences/*.yaml`` (fictional people, real countries);
 * the sentences of the seed articles in ``seeds/``.
 
 The pools are what make entity resolution work: ``--people`` distinct people (fictional
@@ -162,14 +162,13 @@ def make_pools(people: int, countries: int, events: int, seed: int = 0) -> Pools
 
 
 def _borrowed_sentences() -> tuple[list[str], list[str]]:
-    """Sentences of tests/data/sentences.yaml and of the seed articles (background material)."""
-    cases: list[str] = []
-    path = ROOT / "tests" / "data" / "sentences.yaml"
-    if path.is_file():
-        import yaml
+    """Sentences of tests/data/sentences/*.yaml and of the seed articles (background material)."""
+    import yaml
 
+    cases: list[str] = []
+    for path in sorted((ROOT / "tests" / "data" / "sentences").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        cases = [c["text"].strip() for c in data.get("cases", []) if isinstance(c.get("text"), str)]
+        cases += [c["text"].strip() for c in data.get("cases", []) if isinstance(c.get("text"), str)]
     seeds: list[str] = []
     for p in sorted((ROOT / "seeds").glob("*.txt")):
         for para in p.read_text(encoding="utf-8").split("\n"):

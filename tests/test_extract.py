@@ -1,4 +1,4 @@
-"""The extractor on short news sentences written for this project (tests/data/sentences.yaml).
+"""The extractor on short news sentences written for this project (tests/data/sentences/*.yaml).
 
 Each case lists the records a careful analyst reads in it; required items must be
 extracted, and nothing of a class the case does not mention may be invented.
@@ -19,9 +19,12 @@ from kg.extract import extract
 from kg.models import Document
 from kg.resolve import Resolved, resolve
 
-TABLE = Path(__file__).parent / "data" / "sentences.yaml"
+TABLE = Path(__file__).parent / "data" / "sentences"
 CHECKER = Path(__file__).resolve().parent.parent / "tools" / "check_sentences.py"
-CASES = yaml.safe_load(TABLE.read_text(encoding="utf-8"))["cases"]
+sys.path.insert(0, str(CHECKER.parent))
+from check_sentences import load_cases  # noqa: E402
+
+CASES = load_cases([TABLE])
 
 
 def norm(text: str) -> str:
@@ -132,7 +135,7 @@ def test_extract_sentence_table_is_valid():
     (lambda c: c[0].update(not_actors=["Atlantis"]), "not_actors: 'Atlantis' does not occur in the text"),
 ])
 def test_extract_sentence_table_checker_reports_a_broken_table(tmp_path, edit, problem):
-    cases = yaml.safe_load(TABLE.read_text(encoding="utf-8"))["cases"]
+    cases = load_cases([TABLE])
     edit(cases)
     broken = tmp_path / "sentences.yaml"
     broken.write_text(yaml.safe_dump({"cases": cases}, allow_unicode=True), encoding="utf-8")

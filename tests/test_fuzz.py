@@ -6,7 +6,7 @@ through the real ``kg build``. The properties: ingest gives documents or one-lin
 extraction gives records whose every evidence span slices back out of the text; a build exits 0
 with such spans, or with a KgError's code and one line, never any other exception.
 
-The seed texts are the project's own test sentences (tests/data/sentences.yaml). The default run
+The seed texts are the project's own test sentences (tests/data/sentences/*.yaml). The default run
 tries 143 cases in about 12 s; ``KG_FUZZ_EXAMPLES=N`` sets the cases per test (the
 README's reliability section gives the figures of a full run), and runs them at random instead
 of from Hypothesis's fixed derandomised sequence; ``--hypothesis-show-statistics`` counts them.
@@ -40,8 +40,8 @@ from kg.ingest import read_documents
 from kg.models import Document, Extraction
 
 ROOT = Path(__file__).resolve().parent.parent
-SENTENCES = [c["text"] for c in yaml.safe_load((ROOT / "tests" / "data" / "sentences.yaml").read_text(
-    encoding="utf-8"))["cases"]]
+SENTENCES = [c["text"] for f in sorted((ROOT / "tests" / "data" / "sentences").glob("*.yaml"))
+             for c in yaml.safe_load(f.read_text(encoding="utf-8"))["cases"]]
 FULL = int(os.environ.get("KG_FUZZ_EXAMPLES", "0"))
 
 

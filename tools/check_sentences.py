@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Validate tests/data/sentences.yaml, the table of test sentences.
+"""Validate the table of test sentences (every tests/data/sentences/*.yaml, read as one table).
 
-    .venv/bin/python tools/check_sentences.py [path]
+    .venv/bin/python tools/check_sentences.py [file or folder ...]
+
+The table is split into files by topic so that work on one event kind touches one file.
 
 Checks that the YAML parses; every case has a unique kebab-case id, a text and the five record
 lists (and optionally `not_actors`: names written in the text that must not become actors);
@@ -23,7 +25,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT = ROOT / "tests" / "data" / "sentences.yaml"
+DEFAULT = ROOT / "tests" / "data" / "sentences"
 GAZETTEER = ROOT / "kg" / "nlp" / "data" / "countries.tsv"
 
 ACTOR_TYPES = {"Person", "Organization", "Country", "Group"}
@@ -41,6 +43,17 @@ KEYS = {
     "statements": {"speaker", "contains", "quote", "optional"},
     "ceasefires": {"parties", "mediators", "status", "optional"},
 }
+
+
+def table_files(paths: list[Path]) -> list[Path]:
+    """The YAML files named, a folder standing for its *.yaml files in name order."""
+    return [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
+
+
+def load_cases(paths: list[Path] | None = None) -> list[dict]:
+    """Every case of the table, file by file."""
+    return [c for f in table_files(paths or [DEFAULT])
+            for c in yaml.safe_load(f.read_text(encoding="utf-8"))["cases"]]
 
 
 def gazetteer() -> dict[str, list[str]]:
@@ -78,14 +91,18 @@ def expected_date(date_text: str, published: dt.date, status: str | None) -> dt.
 
 
 def main() -> int:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    paths = [Path(a) for a in sys.argv[1:]] or [DEFAULT]
     countries = gazetteer()
     errors: list[str] = []
-    cases = data.get("cases") if isinstance(data, dict) else None
-    if not isinstance(cases, list):
-        print(f"{path}: no list under 'cases'", file=sys.stderr)
-        return 1
+    cases = []
+    for path in table_files(paths):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        part = data.get("cases") if isinstance(data, dict) else None
+        if not isinstance(part, list):
+            print(f"{path}: no list under 'cases'", file=sys.stderr)
+            return 1
+        cases.extend(part)
+    path = ", ".join(map(str, paths))
     ids = set()
     negatives = 0
     for n, case in enumerate(cases):
