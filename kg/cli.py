@@ -71,15 +71,22 @@ def main() -> None:
               help="Skip (and report) a document that takes longer to read; 0: no limit.")
 @click.option("--doc-memory", type=click.IntRange(min=0), default=2000, show_default=True, metavar="MB",
               help="Skip (and report) a document whose reading needs more memory; 0: no limit.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Who reads the documents: kg's worker processes, or a Dask cluster (a LocalCluster of --jobs "
+              "workers unless --scheduler is given).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Read the documents on the Dask cluster of this scheduler (tcp://host:8786); implies --engine dask.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary (warnings as they come, on stderr).")
 @_friendly
-def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_memory, quiet) -> None:
+def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_memory, engine, scheduler,
+          quiet) -> None:
     """Build the graph of PATHS (files, folders of .txt/.md/.html, or .jsonl corpora).
 
     \b
     Examples:
       kg build seeds
       kg build articles/ more.jsonl --out my-graph --jobs 2
+      kg build archive/ --scheduler tcp://head-node:8786
     """
     from kg.pipeline import BuildSettings
     from kg.pipeline import build as run_build
@@ -87,7 +94,8 @@ def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_me
     settings = BuildSettings(
         inputs=tuple(paths), out=out, model=model or os.environ.get("KG_SPACY_MODEL"),
         jobs=jobs, cache=not no_cache, store=store, html=not no_html, progress=not quiet,
-        doc_timeout=doc_timeout, doc_memory=doc_memory,
+        doc_timeout=doc_timeout, doc_memory=doc_memory, engine="dask" if scheduler else engine,
+        scheduler=scheduler,
     )
     held: list[str] = []  # listed in the summary; printed here only if the build fails
 

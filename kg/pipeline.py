@@ -9,7 +9,8 @@ Stages, and what each keeps in memory:
 * extract: the others are parsed and read in batches, by ``jobs`` worker processes that each
   load the model once, under a budget of time and memory per document (``kg.parallel``); a
   parsed spaCy document lives only as long as its batch, and what is kept is its Extraction
-  (records, no spaCy objects);
+  (records, no spaCy objects); or, with ``engine="dask"`` / ``scheduler``, by the workers of a Dask
+  cluster, the batches consumed as they complete (``kg.distributed``);
 * resolve: all extractions at once, the entity table across documents (``kg.resolve``);
 * rdf + write: quads are generated lazily (``kg.rdf.statements``), sorted on disk and streamed into
   every format (``kg.export``); no in-memory RDF graph is built;
@@ -54,6 +55,7 @@ PROGRESS_MIN_DOCS = 20  # smaller builds finish before a bar is worth drawing
 # documents) while opening the store takes milliseconds.
 STORE_THRESHOLD = 2000
 STORE_DIR = "store"
+ENGINES = ("local", "dask")
 SUMMARY_WARNINGS = 20  # warnings listed in the summary; the rest are counted (all are in build.json)
 
 
@@ -70,6 +72,12 @@ class BuildSettings:
     batch_size: int = 32  # documents per batch handed to a worker
     doc_timeout: float | None = 120.0  # seconds one document may take to read; None or 0: no limit
     doc_memory: int | None = 2000  # MB a worker may grow by while reading one document; None or 0: no limit
+    engine: str = "local"  # "local": kg's worker processes (kg.parallel); "dask": a Dask cluster (kg.distributed)
+    scheduler: str | None = None  # the Dask scheduler's address (implies engine "dask"); None: a LocalCluster of jobs workers
+
+    @property
+    def dask(self) -> bool:
+        return self.engine == "dask" or self.scheduler is not None
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,8 @@ def build(settings: BuildSettings, warn: Warn = lambda msg: None,
 
     if settings.jobs is not None and settings.jobs < 1:
         raise BuildError(f"--jobs must be 1 or more (got {settings.jobs})")
+    if settings.engine not in ENGINES:
+        raise BuildError(f"--engine must be one of {', '.join(ENGINES)} (got {settings.engine!r})")
     with _writing(settings.out), BuildFolder(settings.out) as folder:
         return _build(settings, folder, warn, extractor)
 
@@ -202,7 +212,7 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
         todo = [d for d in docs if d.id not in found]
         jobs_allowed = settings.jobs or available_cores()
         jobs = min(jobs_allowed, len(todo))
-        failures = _extract(todo, found, keys, cache, settings, model, jobs, len(docs), warn, extractor)
+        failures, jobs = _extract(todo, found, keys, cache, settings, model, jobs, len(docs), warn, extractor)
         stages.done("extract")
 
         for d in docs:  # in document order, whichever process read what first
@@ -329,20 +339,34 @@ def _output_error(exc: BaseException, out: Path) -> OutputError | None:
 
 
 def _extract(todo: list[Document], found: dict[str, Extraction], keys: dict[str, str], cache,
-             settings: BuildSettings, model: str, jobs: int, total: int, warn: Warn, extractor) -> dict[str, str]:
-    """Read ``todo`` into ``found`` (and the cache); the warning of each document that failed, by id."""
+             settings: BuildSettings, model: str, jobs: int, total: int, warn: Warn,
+             extractor) -> tuple[dict[str, str], int]:
+    """Read ``todo`` into ``found`` (and the cache): the warning of each document that failed, by id, and
+    how many processes read them (on Dask: the cluster's worker threads)."""
     from kg.parallel import Budget, read_batches
 
     failures: dict[str, str] = {}
     if not todo:
-        return failures
+        return failures, 0
     by_id = {d.id: d for d in todo}
-    size = max(1, min(settings.batch_size, math.ceil(len(todo) / jobs)))
-    batches = [todo[i:i + size] for i in range(0, len(todo), size)]
-    bar = _progress(total, total - len(todo), settings, len(todo))
-    try:
-        budget = Budget(seconds=settings.doc_timeout or None, memory_mb=settings.doc_memory or None)
-        for outcomes in read_batches(batches, model=model, jobs=jobs, extractor=extractor, budget=budget):
+    with contextlib.ExitStack() as stack:
+        if settings.dask:
+            from kg import distributed
+
+            client = stack.enter_context(distributed.connect(settings.scheduler, jobs))
+            jobs = distributed.threads(client)
+        # on Dask, a few batches per worker: a lost worker's share is rerun, and a late joiner gets work
+        size = max(1, min(settings.batch_size, math.ceil(len(todo) / (jobs * (4 if settings.dask else 1)))))
+        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+        bar = _progress(total, total - len(todo), settings, len(todo))
+        if bar is not None:
+            stack.callback(bar.close)
+        if settings.dask:
+            results = distributed.read_batches(batches, client, model=model, extractor=extractor)
+        else:
+            budget = Budget(seconds=settings.doc_timeout or None, memory_mb=settings.doc_memory or None)
+            results = read_batches(batches, model=model, jobs=jobs, extractor=extractor, budget=budget)
+        for outcomes in results:  # in the order of the batches (local) or as they complete (Dask)
             fresh = []
             for o in outcomes:
                 doc = by_id[o.doc_id]
@@ -357,10 +381,7 @@ def _extract(todo: list[Document], found: dict[str, Extraction], keys: dict[str,
                 bar.update(len(outcomes))
                 if failures:
                     bar.set_postfix(failed=len(failures), refresh=False)
-    finally:
-        if bar is not None:
-            bar.close()
-    return failures
+    return failures, jobs
 
 
 def _write_page(nquads: Path, target: Path) -> str | None:
