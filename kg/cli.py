@@ -76,9 +76,12 @@ def main() -> None:
               "workers unless --scheduler is given).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Read the documents on the Dask cluster of this scheduler (tcp://host:8786); implies --engine dask.")
+@click.option("--spill-after", type=click.IntRange(min=0), default=20000, show_default=True, metavar="N",
+              help="Keep the records of at most N documents in memory; beyond, they go to disk and are read back "
+              "in passes, so memory stays flat as the corpus grows.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary (warnings as they come, on stderr).")
 @_friendly
-def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_memory, engine, scheduler,
+def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_memory, engine, scheduler, spill_after,
           quiet) -> None:
     """Build the graph of PATHS (files, folders of .txt/.md/.html, or .jsonl corpora).
 
@@ -95,7 +98,7 @@ def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_me
         inputs=tuple(paths), out=out, model=model or os.environ.get("KG_SPACY_MODEL"),
         jobs=jobs, cache=not no_cache, store=store, html=not no_html, progress=not quiet,
         doc_timeout=doc_timeout, doc_memory=doc_memory, engine="dask" if scheduler else engine,
-        scheduler=scheduler,
+        scheduler=scheduler, spill_after=spill_after,
     )
     held: list[str] = []  # listed in the summary; printed here only if the build fails
 

@@ -127,7 +127,7 @@ class _ExternalSort:
 
 
 def sort_quads(statements: Iterable[tuple[str, str]] | Iterable[ox.Quad], folder: Path,
-               run_size: int = RUN_SIZE) -> SortedGraph:
+               run_size: int | None = None) -> SortedGraph:
     """Write the quads sorted and deduplicated to ``folder/graph.nq``, and their union to ``folder/kg.nt``.
 
     ``statements``: (graph, "subject predicate object") in canonical N-Quads text, as
@@ -135,8 +135,8 @@ def sort_quads(statements: Iterable[tuple[str, str]] | Iterable[ox.Quad], folder
     the Python merge sort: 10 s less CPU here at 10,000 documents, the same wall time.)
     """
     folder = Path(folder)
-    by_graph = _ExternalSort(folder, "quads", run_size)
-    union = _ExternalSort(folder, "triples", run_size)
+    by_graph = _ExternalSort(folder, "quads", run_size or RUN_SIZE)
+    union = _ExternalSort(folder, "triples", run_size or RUN_SIZE)
     add_quad, add_triple = by_graph.add, union.add
     for item in statements:
         if isinstance(item, ox.Quad):
@@ -359,7 +359,7 @@ class BuildFolder:
         for entry in self.kg.iterdir():
             if entry.name.startswith(("staging-", "trash-")):
                 shutil.rmtree(entry, ignore_errors=True)
-            elif entry.name.startswith("current.new-"):
+            elif entry.name.startswith(("current.new-", "spill-")):  # spill-PID.sqlite: kg.spill's records
                 entry.unlink(missing_ok=True)
         for version in self.versions.iterdir():
             if version.name != keep:

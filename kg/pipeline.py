@@ -11,8 +11,12 @@ Stages, and what each keeps in memory:
   parsed spaCy document lives only as long as its batch, and what is kept is its Extraction
   (records, no spaCy objects); or, with ``engine="dask"`` / ``scheduler``, by the workers of a Dask
   cluster, the batches consumed as they complete (``kg.distributed``);
-* resolve: all extractions at once, the entity table across documents (``kg.resolve``);
-* rdf + write: quads are generated lazily (``kg.rdf.statements``), sorted on disk and streamed into
+* resolve: passes over the extractions in document id order, keeping one entry per actor, place,
+  role and event (``kg.resolve.resolve_stream``); up to ``spill_after`` documents the records are
+  in memory, beyond that each document and its records are on disk (``kg.spill``: the documents in
+  a SQLite file beside the build, the records in the extraction cache) and each pass reads them back;
+* rdf + write: quads are generated lazily, the entities and then each document's part
+  (``kg.rdf.Writer``: a document's part is made as the last pass reads it), sorted on disk and streamed into
   every format (``kg.export``); no in-memory RDF graph is built;
 * store: builds of ``STORE_THRESHOLD`` documents or more (or any build given ``store``) are
   also loaded into an on-disk Oxigraph store, which ``kg query`` opens; a rebuild replaces only
@@ -31,6 +35,7 @@ import contextlib
 import dataclasses
 import errno
 import gc
+import itertools
 import math
 import os
 import sqlite3
@@ -47,6 +52,7 @@ from kg.models import Document, Extraction
 
 if TYPE_CHECKING:
     from kg.export import BuildFolder
+    from kg.spill import Spill
 
 Warn = Callable[[str], None]
 PROGRESS_MIN_DOCS = 20  # smaller builds finish before a bar is worth drawing
@@ -56,6 +62,7 @@ PROGRESS_MIN_DOCS = 20  # smaller builds finish before a bar is worth drawing
 STORE_THRESHOLD = 2000
 STORE_DIR = "store"
 ENGINES = ("local", "dask")
+SPILL_AFTER = 20_000  # about 1 GB of extraction records
 SUMMARY_WARNINGS = 20  # warnings listed in the summary; the rest are counted (all are in build.json)
 
 
@@ -74,6 +81,9 @@ class BuildSettings:
     doc_memory: int | None = 2000  # MB a worker may grow by while reading one document; None or 0: no limit
     engine: str = "local"  # "local": kg's worker processes (kg.parallel); "dask": a Dask cluster (kg.distributed)
     scheduler: str | None = None  # the Dask scheduler's address (implies engine "dask"); None: a LocalCluster of jobs workers
+    # documents whose records a build keeps in memory (~46 KB each); beyond, they are spilled to disk
+    # and resolution streams them (kg.spill); None: never spill
+    spill_after: int | None = SPILL_AFTER
 
     @property
     def dask(self) -> bool:
@@ -170,8 +180,8 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
     from kg.nlp.model import model_name
     from kg.ontology import ontology_path
     from kg.parallel import Background, available_cores
-    from kg.rdf import statements
-    from kg.resolve import resolve
+    from kg.rdf import Writer
+    from kg.resolve import resolve_stream
 
     warnings: list[str] = []
 
@@ -186,66 +196,80 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
         left_out.append(msg)
         note(msg)
 
-    docs = list(read_documents(settings.inputs, note, skipped=left))
-    unread = len(left_out)
-    if not docs:
-        raise BuildError("nothing could be built: no readable document in "
-                         + ", ".join(str(p) for p in settings.inputs) + (" (see the messages above)" if warnings else ""))
-    stages.done("read")
-
     model = model_name(settings.model)
     later = contextlib.ExitStack()
-    # The store goes into the build (OUT/store) unless --store names a folder elsewhere.
-    outside = settings.store if settings.store is not None and not _is_default_store(settings.store, settings.out) \
-        else None
-    versioned_store = outside is None and (settings.store is not None or len(docs) >= STORE_THRESHOLD)
-    if outside is not None:
-        check_store_target(outside)
     cache = ExtractionCache.for_build(settings.out, model, note)
+    staged = folder.stage()
+    corpus = _Corpus(cache, settings.spill_after, folder.kg / f"spill-{os.getpid()}.sqlite")
     try:
-        keys = {d.id: cache.key(d) for d in docs}
+        corpus.read(read_documents(settings.inputs, note, skipped=left))
+        unread = len(left_out)
+        if not len(corpus):
+            raise BuildError("nothing could be built: no readable document in "
+                             + ", ".join(str(p) for p in settings.inputs)
+                             + (" (see the messages above)" if warnings else ""))
+        stages.done("read")
+
+        # The store goes into the build (OUT/store) unless --store names a folder elsewhere.
+        outside = settings.store if settings.store is not None and \
+            not _is_default_store(settings.store, settings.out) else None
+        versioned_store = outside is None and (settings.store is not None or len(corpus) >= STORE_THRESHOLD)
+        if outside is not None:
+            check_store_target(outside)
         with _gc_paused():
-            cached = cache.get_many({keys[d.id]: d for d in docs}) if settings.cache else {}
-        found = {d.id: cached[keys[d.id]] for d in docs if keys[d.id] in cached}
+            todo, n_todo = corpus.todo(settings.cache)
+        n_cached = len(corpus) - n_todo if settings.cache else 0
         stages.done("cache")
 
-        todo = [d for d in docs if d.id not in found]
         jobs_allowed = settings.jobs or available_cores()
-        jobs = min(jobs_allowed, len(todo))
-        failures, jobs = _extract(todo, found, keys, cache, settings, model, jobs, len(docs), warn, extractor)
+        jobs = min(jobs_allowed, n_todo)
+        failures, jobs = _extract(todo, n_todo, corpus, cache, settings, model, jobs, len(corpus), warn, extractor)
         stages.done("extract")
 
-        for d in docs:  # in document order, whichever process read what first
-            if d.id in failures:
-                warnings.append(failures[d.id])
-        extractions = [found[d.id] for d in docs if d.id in found]
-        for x in extractions:
-            for w in x.warnings:
-                note(w)
-        if not extractions:
+        for _, msg in sorted(failures.values()):  # in input order, whichever process read what first
+            warnings.append(msg)
+        if len(corpus) == len(failures):
             raise BuildError("nothing could be built: every document failed (see the messages above)")
 
         later.enter_context(_gc_paused())  # until the end of the build
-        resolved = resolve(extractions)
-        counts = {
-            "documents": len(resolved.documents), "actors": len(resolved.actors), "roles": len(resolved.roles),
-            "meetings": len(resolved.meetings), "statements": len(resolved.statements),
-            "ceasefires": len(resolved.ceasefires),
-        }
+        noted: list[tuple[int, tuple[str, ...]]] = []
+        def seen(order: int, x: Extraction) -> None:
+            if x.warnings:
+                noted.append((order, x.warnings))
+
+        records = corpus.records(failures, seen)
+        entities, parts = resolve_stream(records)
+        for _, said in sorted(noted):  # in input order
+            for w in said:
+                note(w)
         stages.done("resolve")
 
+        writer = Writer()
+        listed: list[dict] = []
+        n_statements = 0
+
+        def quads():
+            nonlocal n_statements
+            yield from writer.entities(entities)
+            for part in parts:
+                d = part.document
+                listed.append({"id": d.id, "path": d.path, "published": d.published})
+                n_statements += len(part.statements)
+                yield from writer.document(part)
+
+        graph = sort_quads(quads(), staged)
+        n_extracted = len(listed)
+        counts = {
+            "documents": n_extracted, "actors": len(entities.actors), "roles": len(entities.roles),
+            "meetings": len(entities.meetings), "statements": n_statements, "ceasefires": len(entities.ceasefires),
+        }
         info = {
-            "kg": __version__, "inputs": [str(p) for p in settings.inputs],
-            "documents": [{"id": d.id, "path": d.path, "published": d.published} for d in resolved.documents],
+            "kg": __version__, "inputs": [str(p) for p in settings.inputs], "documents": listed,
             "counts": counts, "versions": _versions(model), "warnings": warnings,
         }
         extra = {"ontology.ttl": ontology_path().read_bytes(), "build.json": json_bytes(info)}
-        n_extracted, n_cached = len(extractions), len(cached) if settings.cache else 0
+        corpus.release()  # from here on, the sorted quads are what is needed
         store_graphs = 0
-        del docs, found, cached, extractions  # from here on, only the resolved records are needed
-        staged = folder.stage()
-        graph = sort_quads(statements(resolved), staged)
-        del resolved
         stages.done("rdf")
         current = folder.current()
         store_dir = staged / STORE_DIR if versioned_store else outside
@@ -278,15 +302,104 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
         if versioned_store:
             names.append(STORE_DIR)
         files = [path for path in folder.publish(staged, names) if path.name != STORE_DIR]
-        cache.prune(keys.values())
+        cache.prune(corpus.keys())
         stages.done("write")
     finally:
+        corpus.close()
         cache.close()
         later.close()
     return BuildReport(settings.out, n_extracted, len(failures) + unread, counts, tuple(files),
                        tuple(warnings), stages.seconds, cached=n_cached, jobs=jobs,
                        store=settings.out / STORE_DIR if versioned_store else outside,
                        quads=graph.n_quads, store_graphs=store_graphs)
+
+
+class _Corpus:
+    """The documents of a build and their extractions: in memory up to ``spill_after`` documents,
+    beyond that on disk (``kg.spill``), read back by resolution one document at a time."""
+
+    def __init__(self, cache, spill_after: int | None, spill_path: Path):
+        self.cache, self.spill_after, self.spill_path = cache, spill_after, spill_path
+        self.docs: list[Document] = []
+        self.found: dict[str, Extraction] = {}
+        self.sorted: list[Extraction] = []  # the extractions by document id, for resolution
+        self.kept: list[str] = []  # the cache keys of the documents, once they are released
+        self.spill: Spill | None = None
+
+    def read(self, documents) -> None:
+        from kg.spill import Spill
+
+        limit = self.spill_after if self.spill_after is not None else math.inf
+        for doc in documents:
+            if self.spill is None and len(self.docs) >= limit:
+                self.spill = Spill(self.spill_path, self.cache)
+                for d in self.docs:
+                    self.spill.add(d, self.cache.key(d))
+                self.docs = []
+            if self.spill is None:
+                self.docs.append(doc)
+            else:
+                self.spill.add(doc, self.cache.key(doc))
+        if self.spill is not None:
+            self.spill.index()
+
+    def __len__(self) -> int:
+        return len(self.spill) if self.spill is not None else len(self.docs)
+
+    def todo(self, cached: bool):
+        """The documents to read, as (input order, document), and how many."""
+        if self.spill is not None:
+            return self.spill.todo(cached), self.spill.count_todo(cached)
+        if cached:
+            keys = {d.id: self.cache.key(d) for d in self.docs}
+            hits = self.cache.get_many({keys[d.id]: d for d in self.docs})
+            self.found = {d.id: hits[keys[d.id]] for d in self.docs if keys[d.id] in hits}
+        todo = [(i, d) for i, d in enumerate(self.docs) if d.id not in self.found]
+        return iter(todo), len(todo)
+
+    def extracted(self, x: Extraction) -> None:
+        if self.spill is None:
+            self.found[x.document.id] = x
+
+    def records(self, failures: dict, on_first):
+        """Every extraction, by document id, as many times as asked (``kg.resolve.resolve_stream``)."""
+        if self.spill is not None:
+            from kg.spill import Records
+
+            if failures:  # a failed document's older entry (--no-cache) is not this build's
+                self.cache.drop(self.cache.key(d) for d in self.spill.documents(failures))
+            return Records(self.spill, on_first)
+        order = {d.id: i for i, d in enumerate(self.docs)}
+        self.sorted = sorted(self.found.values(), key=lambda x: x.document.id)
+        self.found = {}
+        for x in self.sorted:
+            on_first(order[x.document.id], x)
+        return _Passes(self)
+
+    def release(self) -> None:
+        """Resolution is done: the records are no longer needed."""
+        self.kept = [self.cache.key(d) for d in self.docs]
+        self.found, self.sorted, self.docs = {}, [], []
+
+    def keys(self):
+        if self.spill is not None:
+            return self.spill.keys()
+        return iter(self.kept)
+
+    def close(self) -> None:
+        if self.spill is not None:
+            self.spill.close()
+            self.spill = None
+
+
+class _Passes:
+    """The in-memory extractions of a corpus, for as many passes as resolution makes (until released)."""
+
+    def __init__(self, corpus: _Corpus):
+        self.corpus = corpus
+
+    def __iter__(self):
+        return iter(self.corpus.sorted)
 
 
 def _is_default_store(store: Path, out: Path) -> bool:
@@ -338,17 +451,24 @@ def _output_error(exc: BaseException, out: Path) -> OutputError | None:
                        + f"; {fix}" + (" (the previous build there is unchanged)" if is_build(out) else ""))
 
 
-def _extract(todo: list[Document], found: dict[str, Extraction], keys: dict[str, str], cache,
-             settings: BuildSettings, model: str, jobs: int, total: int, warn: Warn,
-             extractor) -> tuple[dict[str, str], int]:
-    """Read ``todo`` into ``found`` (and the cache): the warning of each document that failed, by id, and
-    how many processes read them (on Dask: the cluster's worker threads)."""
+def _extract(todo, n_todo: int, corpus: _Corpus, cache, settings: BuildSettings, model: str, jobs: int, total: int,
+             warn: Warn, extractor) -> tuple[dict[str, tuple[int, str]], int]:
+    """Read ``todo`` ((input order, document), ``n_todo`` of them) into the cache (and ``corpus``): the
+    input order and warning of each document that failed, by id, and how many processes read them
+    (on Dask: the cluster's worker threads)."""
     from kg.parallel import Budget, read_batches
 
-    failures: dict[str, str] = {}
-    if not todo:
+    failures: dict[str, tuple[int, str]] = {}
+    if not n_todo:
         return failures, 0
-    by_id = {d.id: d for d in todo}
+    given: dict[str, tuple[int, Document]] = {}  # the documents out for reading
+
+    def batches(size: int):
+        while batch := list(itertools.islice(todo, size)):
+            for order, doc in batch:
+                given[doc.id] = (order, doc)
+            yield [doc for _, doc in batch]
+
     with contextlib.ExitStack() as stack:
         if settings.dask:
             from kg import distributed
@@ -356,26 +476,26 @@ def _extract(todo: list[Document], found: dict[str, Extraction], keys: dict[str,
             client = stack.enter_context(distributed.connect(settings.scheduler, jobs))
             jobs = distributed.threads(client)
         # on Dask, a few batches per worker: a lost worker's share is rerun, and a late joiner gets work
-        size = max(1, min(settings.batch_size, math.ceil(len(todo) / (jobs * (4 if settings.dask else 1)))))
-        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
-        bar = _progress(total, total - len(todo), settings, len(todo))
+        size = max(1, min(settings.batch_size, math.ceil(n_todo / (jobs * (4 if settings.dask else 1)))))
+        bar = _progress(total, total - n_todo, settings, n_todo)
         if bar is not None:
             stack.callback(bar.close)
         if settings.dask:
-            results = distributed.read_batches(batches, client, model=model, extractor=extractor)
+            results = distributed.read_batches(batches(size), client, model=model, extractor=extractor)
         else:
             budget = Budget(seconds=settings.doc_timeout or None, memory_mb=settings.doc_memory or None)
-            results = read_batches(batches, model=model, jobs=jobs, extractor=extractor, budget=budget)
+            results = read_batches(batches(size), model=model, jobs=jobs, extractor=extractor, budget=budget)
         for outcomes in results:  # in the order of the batches (local) or as they complete (Dask)
             fresh = []
             for o in outcomes:
-                doc = by_id[o.doc_id]
+                order, doc = given.pop(o.doc_id)
                 if o.extraction is None:
-                    failures[doc.id] = _failed(doc, o.error or "unknown error", o.over_budget)
-                    warn(failures[doc.id])
+                    failures[doc.id] = (order, _failed(doc, o.error or "unknown error", o.over_budget))
+                    warn(failures[doc.id][1])
                     continue
-                x = found[doc.id] = dataclasses.replace(o.extraction, document=doc)
-                fresh.append((keys[doc.id], x))
+                x = dataclasses.replace(o.extraction, document=doc)
+                corpus.extracted(x)
+                fresh.append((cache.key(doc), x))
             cache.put_many(fresh)  # at once: an interrupted build keeps what it read
             if bar is not None:
                 bar.update(len(outcomes))

@@ -22,6 +22,7 @@ export holds it once.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 
 import pyoxigraph as ox
@@ -29,7 +30,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from kg.models import Span
-from kg.resolve import Resolved
+from kg.resolve import DocumentPart, GCeasefire, GMeeting, GRole, GStatement, Resolved
 from kg.vocab import ACTOR_CLASSES, CEASEFIRE_STATUS, KG, KGD, MEETING_MODE, MEETING_STATUS, NIF, bind_prefixes
 
 ENTITIES_GRAPH = KGD["graph/entities"]
@@ -53,8 +54,11 @@ _ESCAPED = re.compile(r'[\x00-\x1f"\\\x7f]')  # what canonical N-Triples escapes
 class _Terms:
     """Terms as canonical N-Triples text (what pyoxigraph prints), each IRI checked once."""
 
+    CACHE = 200_000  # IRIs kept as text beyond the vocabulary: a corpus-sized graph is not held
+
     def __init__(self) -> None:
         self._iris: dict[str, str] = {}
+        self._kept: dict[str, str] = {}
         self._date = f"^^<{XSD.date}>"
         self._count = f"^^<{XSD.nonNegativeInteger}>"
         self.true = f'"true"^^<{XSD.boolean}>'
@@ -63,8 +67,14 @@ class _Terms:
     def iri(self, value: str) -> str:
         term = self._iris.get(value)
         if term is None:
+            if len(self._iris) >= self.CACHE:
+                self._iris = dict(self._kept)
             term = self._iris[value] = str(ox.NamedNode(value))  # raises ValueError on a malformed IRI
         return term
+
+    def keep(self) -> None:
+        """The IRIs made so far (the vocabulary) stay cached for good."""
+        self._kept = dict(self._iris)
 
     def data(self, local: str) -> str:
         """A node of kg's data namespace (kgd:), from its local name ("actor/antony-blinken")."""
@@ -103,27 +113,110 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
     """Every quad of the graph of ``res`` as N-Quads text: (graph, "subject predicate object").
 
     The terms are canonical N-Triples (as pyoxigraph prints them), so the text can be sorted,
-    compared and written as it is. The one place records become RDF.
+    compared and written as it is. The one place records become RDF (``Writer``): the entities,
+    then each document's part.
     """
-    t = _Terms()
-    V = {name: t.iri(str(term)) for name, term in (
-        ("type", RDF.type), ("label", RDFS.label), ("alt", SKOS.altLabel), ("identifier", DCTERMS.identifier),
-        ("title", DCTERMS.title), ("dcdate", DCTERMS.date), ("source", DCTERMS.source), ("isString", NIF.isString),
-        ("begin", NIF.beginIndex), ("end", NIF.endIndex), ("anchor", NIF.anchorOf), ("Document", KG.Document),
-        ("TextSpan", KG.TextSpan), ("document", KG.document), ("evidence", KG.evidence),
-        ("mentionedIn", KG.mentionedIn), ("Place", KG.Place), ("date", KG.date), ("dateText", KG.dateText),
-        ("Role", KG.Role), ("holder", KG.holder), ("ktitle", KG.title), ("affiliation", KG.affiliation),
-        ("Meeting", KG.Meeting), ("meetingKind", KG.meetingKind), ("participant", KG.participant),
-        ("location", KG.location), ("status", KG.status), ("mode", KG.mode), ("Ceasefire", KG.Ceasefire),
-        ("party", KG.party), ("mediator", KG.mediator), ("Statement", KG.Statement), ("speaker", KG.speaker),
-        ("text", KG.text), ("isQuote", KG.isQuote), ("about", KG.about))}
-    entities = t.iri(str(ENTITIES_GRAPH))
-    graphs: dict[str, str] = {}
-    docs: dict[str, str] = {}
+    writer = Writer()
+    yield from writer.entities(res)
+    for part in document_parts(res):
+        yield from writer.document(part)
 
+
+def document_parts(res: Resolved) -> Iterator[DocumentPart]:
+    """What each document of ``res`` contributes (as ``kg.resolve.resolve_stream`` gives it, document by document)."""
+    actors: dict[str, list[str]] = defaultdict(list)
+    evidence: dict[str, list[tuple[str, tuple[Span, ...]]]] = defaultdict(list)
+    said: dict[str, list[GStatement]] = defaultdict(list)
+    for a in res.actors:
+        for d in a.documents:
+            actors[d].append(a.id)
+    facts: list[GRole | GMeeting | GCeasefire] = [*res.roles, *res.meetings, *res.ceasefires]
+    for fact in facts:
+        by_doc: dict[str, list[Span]] = defaultdict(list)
+        for s in fact.evidence:
+            by_doc[s.doc_id].append(s)
+        for d, spans in by_doc.items():
+            evidence[d].append((fact.id, tuple(spans)))
+    for st in res.statements:
+        said[st.evidence[0].doc_id if st.evidence else ""].append(st)
     for doc in res.documents:
-        g = graphs[doc.id] = t.data(f"graph/{doc.id}")
-        d = docs[doc.id] = t.data(f"doc/{doc.id}")
+        yield DocumentPart(doc, tuple(actors.pop(doc.id, ())), tuple(evidence.pop(doc.id, ())),
+                           tuple(said.pop(doc.id, ())))
+
+
+class Writer:
+    """Records -> quads: ``entities`` (what resolution made of all documents), then ``document`` for each
+    document's part, in any order; their union is the graph (each quad may come more than once)."""
+
+    def __init__(self) -> None:
+        t = self.t = _Terms()
+        self.V = {name: t.iri(str(term)) for name, term in (
+            ("type", RDF.type), ("label", RDFS.label), ("alt", SKOS.altLabel), ("identifier", DCTERMS.identifier),
+            ("title", DCTERMS.title), ("dcdate", DCTERMS.date), ("source", DCTERMS.source),
+            ("isString", NIF.isString), ("begin", NIF.beginIndex), ("end", NIF.endIndex), ("anchor", NIF.anchorOf),
+            ("Document", KG.Document), ("TextSpan", KG.TextSpan), ("document", KG.document),
+            ("evidence", KG.evidence), ("mentionedIn", KG.mentionedIn), ("Place", KG.Place), ("date", KG.date),
+            ("dateText", KG.dateText), ("Role", KG.Role), ("holder", KG.holder), ("ktitle", KG.title),
+            ("affiliation", KG.affiliation), ("Meeting", KG.Meeting), ("meetingKind", KG.meetingKind),
+            ("participant", KG.participant), ("location", KG.location), ("status", KG.status), ("mode", KG.mode),
+            ("Ceasefire", KG.Ceasefire), ("party", KG.party), ("mediator", KG.mediator),
+            ("Statement", KG.Statement), ("speaker", KG.speaker), ("text", KG.text), ("isQuote", KG.isQuote),
+            ("about", KG.about))}
+        self.graph = t.iri(str(ENTITIES_GRAPH))
+        self.labels: dict[str, str] = {}
+        t.keep()
+
+    def entities(self, res: Resolved) -> Iterator[tuple[str, str]]:
+        """The entities graph without statements and evidence: actors, places, roles, meetings, ceasefires."""
+        t, V, entities, labels = self.t, self.V, self.graph, self.labels
+        for a in res.actors:
+            node = t.data(a.id)
+            labels[a.id] = a.label
+            yield entities, f"{node} {V['type']} {t.iri(str(ACTOR_CLASSES[a.kind]))}"
+            yield entities, f"{node} {V['label']} {t.text(a.label)}"
+            for n in a.names:
+                yield entities, f"{node} {V['alt']} {t.text(n)}"
+        for p in res.places:
+            labels[p.id] = p.label
+            yield entities, f"{t.data(p.id)} {V['type']} {V['Place']}"
+            yield entities, f"{t.data(p.id)} {V['label']} {t.text(p.label)}"
+
+        for r in res.roles:
+            facts = [(V["type"], V["Role"]), (V["label"], t.text(f"{labels[r.holder]}: {r.title}")),
+                     (V["holder"], t.data(r.holder)), (V["ktitle"], t.text(r.title))]
+            if r.affiliation:
+                facts.append((V["affiliation"], t.data(r.affiliation)))
+            yield from self._facts(t.data(r.id), facts)
+
+        for m in res.meetings:
+            facts = [(V["type"], V["Meeting"]),
+                     (V["label"], t.text(f"{m.kind}: " + ", ".join(labels[p] for p in m.participants))),
+                     (V["meetingKind"], t.text(m.kind))]
+            facts.extend((V["participant"], t.data(p)) for p in m.participants)
+            if m.location:
+                facts.append((V["location"], t.data(m.location)))
+            if m.status:
+                facts.append((V["status"], t.iri(str(MEETING_STATUS[m.status]))))
+            if m.mode:
+                facts.append((V["mode"], t.iri(str(MEETING_MODE[m.mode]))))
+            yield from self._facts(t.data(m.id), facts, m.date)
+
+        for c in res.ceasefires:
+            parties = ", ".join(labels[p] for p in c.parties)
+            facts = [(V["type"], V["Ceasefire"]),
+                     (V["label"], t.text("ceasefire" + (f": {parties}" if parties else "")))]
+            facts.extend((V["party"], t.data(p)) for p in c.parties)
+            facts.extend((V["mediator"], t.data(p)) for p in c.mediators)
+            if c.status:
+                facts.append((V["status"], t.iri(str(CEASEFIRE_STATUS[c.status]))))
+            yield from self._facts(t.data(c.id), facts, c.date)
+
+    def document(self, part: DocumentPart) -> Iterator[tuple[str, str]]:
+        """A document's graph (its node, the actors it mentions, its evidence) and its statements."""
+        t, V = self.t, self.V
+        doc = part.document
+        g = t.data(f"graph/{doc.id}")
+        d = t.data(f"doc/{doc.id}")
         yield g, f"{d} {V['type']} {V['Document']}"
         yield g, f"{d} {V['identifier']} {t.text(doc.id)}"
         yield g, f"{d} {V['label']} {t.text(doc.title or doc.id)}"
@@ -135,79 +228,42 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
             yield g, f"{d} {V['source']} {_source(t, doc.source)}"
         # Always carried: the graph is then self-contained for checking every offset.
         yield g, f"{d} {V['isString']} {t.text(doc.text)}"
+        for a in part.actors:
+            yield g, f"{t.data(a)} {V['mentionedIn']} {d}"
+        for fact, spans in part.evidence:
+            yield from self._evidence(t.data(fact), spans)
+        for s in part.statements:
+            short = s.text if len(s.text) <= 80 else s.text[:77] + "..."
+            facts = [(V["type"], V["Statement"]), (V["label"], t.text(f"{self.labels[s.speaker]}: {short}")),
+                     (V["speaker"], t.data(s.speaker)), (V["text"], t.text(s.text)),
+                     (V["isQuote"], t.boolean(s.quote))]
+            facts.extend((V["about"], t.data(a)) for a in s.about)
+            node = t.data(s.id)
+            yield from self._facts(node, facts, s.date)
+            yield from self._evidence(node, s.evidence)
 
-    def evidence(node: str, spans: tuple[Span, ...]) -> Iterator[tuple[str, str]]:
-        """The evidence links of ``node`` and their spans, each in the graph of the span's document."""
-        for s in spans:
-            g = graphs[s.doc_id]
-            si = t.data(f"span/{s.doc_id}/{s.begin}-{s.end}")
-            yield g, f"{node} {V['evidence']} {si}"
-            yield g, f"{si} {V['type']} {V['TextSpan']}"
-            yield g, f"{si} {V['document']} {docs[s.doc_id]}"
-            yield g, f"{si} {V['begin']} {t.count(s.begin)}"
-            yield g, f"{si} {V['end']} {t.count(s.end)}"
-            yield g, f"{si} {V['anchor']} {t.text(s.text)}"
-
-    labels: dict[str, str] = {}
-    for a in res.actors:
-        node = t.data(a.id)
-        labels[a.id] = a.label
-        yield entities, f"{node} {V['type']} {t.iri(str(ACTOR_CLASSES[a.kind]))}"
-        yield entities, f"{node} {V['label']} {t.text(a.label)}"
-        for n in a.names:
-            yield entities, f"{node} {V['alt']} {t.text(n)}"
-        for d in a.documents:
-            yield graphs[d], f"{node} {V['mentionedIn']} {docs[d]}"
-    for p in res.places:
-        labels[p.id] = p.label
-        yield entities, f"{t.data(p.id)} {V['type']} {V['Place']}"
-        yield entities, f"{t.data(p.id)} {V['label']} {t.text(p.label)}"
-
-    def described(node: str, spans: tuple[Span, ...], facts: list[tuple[str, str]], date=None):
-        """A fact once, in the entities graph; its evidence in the graphs of the documents it was read from."""
+    def _facts(self, node: str, facts: list[tuple[str, str]], date=None) -> Iterator[tuple[str, str]]:
+        """A fact's attributes, once, in the entities graph."""
+        V, t = self.V, self.t
         if date is not None:
             if date.value:
                 facts.append((V["date"], t.day(date.value)))
             facts.append((V["dateText"], t.text(date.text)))
         for p, o in facts:
-            yield entities, f"{node} {p} {o}"
-        yield from evidence(node, spans)
+            yield self.graph, f"{node} {p} {o}"
 
-    for r in res.roles:
-        facts = [(V["type"], V["Role"]), (V["label"], t.text(f"{labels[r.holder]}: {r.title}")),
-                 (V["holder"], t.data(r.holder)), (V["ktitle"], t.text(r.title))]
-        if r.affiliation:
-            facts.append((V["affiliation"], t.data(r.affiliation)))
-        yield from described(t.data(r.id), r.evidence, facts)
-
-    for m in res.meetings:
-        facts = [(V["type"], V["Meeting"]),
-                 (V["label"], t.text(f"{m.kind}: " + ", ".join(labels[p] for p in m.participants))),
-                 (V["meetingKind"], t.text(m.kind))]
-        facts.extend((V["participant"], t.data(p)) for p in m.participants)
-        if m.location:
-            facts.append((V["location"], t.data(m.location)))
-        if m.status:
-            facts.append((V["status"], t.iri(str(MEETING_STATUS[m.status]))))
-        if m.mode:
-            facts.append((V["mode"], t.iri(str(MEETING_MODE[m.mode]))))
-        yield from described(t.data(m.id), m.evidence, facts, m.date)
-
-    for c in res.ceasefires:
-        parties = ", ".join(labels[p] for p in c.parties)
-        facts = [(V["type"], V["Ceasefire"]), (V["label"], t.text("ceasefire" + (f": {parties}" if parties else "")))]
-        facts.extend((V["party"], t.data(p)) for p in c.parties)
-        facts.extend((V["mediator"], t.data(p)) for p in c.mediators)
-        if c.status:
-            facts.append((V["status"], t.iri(str(CEASEFIRE_STATUS[c.status]))))
-        yield from described(t.data(c.id), c.evidence, facts, c.date)
-
-    for s in res.statements:
-        short = s.text if len(s.text) <= 80 else s.text[:77] + "..."
-        facts = [(V["type"], V["Statement"]), (V["label"], t.text(f"{labels[s.speaker]}: {short}")),
-                 (V["speaker"], t.data(s.speaker)), (V["text"], t.text(s.text)), (V["isQuote"], t.boolean(s.quote))]
-        facts.extend((V["about"], t.data(a)) for a in s.about)
-        yield from described(t.data(s.id), s.evidence, facts, s.date)
+    def _evidence(self, node: str, spans: tuple[Span, ...]) -> Iterator[tuple[str, str]]:
+        """The evidence links of ``node`` and their spans, each in the graph of the span's document."""
+        t, V = self.t, self.V
+        for s in spans:
+            g = t.data(f"graph/{s.doc_id}")
+            si = t.data(f"span/{s.doc_id}/{s.begin}-{s.end}")
+            yield g, f"{node} {V['evidence']} {si}"
+            yield g, f"{si} {V['type']} {V['TextSpan']}"
+            yield g, f"{si} {V['document']} {t.data(f'doc/{s.doc_id}')}"
+            yield g, f"{si} {V['begin']} {t.count(s.begin)}"
+            yield g, f"{si} {V['end']} {t.count(s.end)}"
+            yield g, f"{si} {V['anchor']} {t.text(s.text)}"
 
 
 def _source(t: _Terms, value: str) -> str:

@@ -6,11 +6,13 @@ the same ids and adding a document does not rename what was there.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,176 +114,267 @@ def digest(*parts) -> str:
     return hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class DocumentPart:
+    """What one document contributes to the graph once resolved: its node, the actors it mentions,
+    the evidence it gives each fact, and its statements (``kg.rdf.document_statements`` writes it)."""
+
+    document: Document
+    actors: tuple[str, ...]  # ids of the actors it mentions
+    evidence: tuple[tuple[str, tuple[Span, ...]], ...]  # (role, meeting or ceasefire id, its spans here)
+    statements: tuple[GStatement, ...]
+
+
 def resolve(extractions: list[Extraction]) -> Resolved:
+    """Every document's records -> the resolved graph, in memory (``resolve_stream`` for a corpus on disk)."""
     extractions = sorted(extractions, key=lambda x: x.document.id)
-    actor_map, actors = _resolve_actors(extractions)
+    entities, parts = resolve_stream(extractions, documents=True)
+    evidence: dict[str, list[Span]] = defaultdict(list)
+    statements: dict[str, GStatement] = {}
+    for part in parts:
+        for fact, spans in part.evidence:
+            evidence[fact].extend(spans)
+        for s in part.statements:
+            statements[s.id] = s
+    return Resolved(
+        documents=tuple(x.document for x in extractions),
+        actors=entities.actors,
+        places=entities.places,
+        roles=tuple(dataclasses.replace(r, evidence=_spans(evidence[r.id])) for r in entities.roles),
+        meetings=tuple(dataclasses.replace(m, evidence=_spans(evidence[m.id])) for m in entities.meetings),
+        statements=tuple(sorted(statements.values(), key=lambda s: s.id)),
+        ceasefires=tuple(dataclasses.replace(c, evidence=_spans(evidence[c.id])) for c in entities.ceasefires),
+    )
+
+
+def resolve_stream(records: Iterable[Extraction], documents: bool = False) -> tuple[Resolved, Iterator[DocumentPart]]:
+    """Resolution in passes over ``records`` (re-iterable, in document id order: a list, or records read
+    back from disk), holding one entry per actor, place, role and event, never every document's records.
+
+    Returns the entities (a ``Resolved`` without documents, statements or evidence; an actor's
+    ``documents`` only when ``documents``) and an iterator over the documents' parts (one more pass).
+    """
+    keys = ActorKeys()
     place_ids: dict[str, GPlace] = {}
-    for x in extractions:
+    for x in records:  # pass 1: what keying an actor needs to know of the corpus; the places
+        keys.observe(x.document.id, x.actors)
         for p in x.places:
             place_ids.setdefault(p.key, GPlace("place/" + slug(p.key.split(":", 1)[1]), p.label))
+    actor_ids, actors = _resolve_actors(records, keys, documents)  # pass 2
+    events = _Events(records, keys, actor_ids, place_ids)  # pass 3
+    entities = Resolved(
+        documents=(), actors=actors, places=tuple(sorted(place_ids.values(), key=lambda p: p.id)),
+        roles=tuple(sorted((GRole("role/" + digest(*k), k[0], title, k[2], ()) for k, title in events.roles.items()),
+                           key=lambda r: r.id)),
+        meetings=tuple(sorted(events.g_meetings, key=lambda m: m.id)), statements=(),
+        ceasefires=tuple(sorted(events.g_truces, key=lambda c: c.id)))
+    return entities, (events.part(x) for x in records)  # pass 4, as the caller reads
 
-    def aid(doc_id: str, key: str | None) -> str | None:
+
+class _Local:
+    """A document's actor and place keys -> global ids."""
+
+    def __init__(self, doc_id: str, x: Extraction, keys: ActorKeys, actor_ids: dict[str, str],
+                 place_ids: dict[str, GPlace]):
+        self.place_ids = place_ids
+        self.actors = {a.key: actor_ids[keys.key(doc_id, a)] for a in x.actors}
+
+    def aid(self, key: str | None) -> str | None:
         if key is None:
             return None
         if key.startswith("place:"):
-            return place_ids[key].id if key in place_ids else None
-        return actor_map.get((doc_id, key))
+            return self.place_ids[key].id if key in self.place_ids else None
+        return self.actors.get(key)
 
-    def aids(doc_id, keys):
+    def aids(self, keys) -> tuple[str, ...]:
         out = []
         for k in keys:
-            a = aid(doc_id, k)
+            a = self.aid(k)
             if a and a not in out:
                 out.append(a)
         return tuple(sorted(out))
 
-    published = {x.document.id: x.document.published for x in extractions}
 
-    # roles: one per holder, title and affiliation
-    roles: dict[tuple, list] = {}
-    for x in extractions:
+class _Events:
+    """Roles, meetings and ceasefires merged across documents (one pass), and each document's part."""
+
+    def __init__(self, records: Iterable[Extraction], keys: ActorKeys, actor_ids: dict[str, str],
+                 place_ids: dict[str, GPlace]):
+        self.keys, self.actor_ids, self.place_ids = keys, actor_ids, place_ids
+        # roles: one per holder, title and affiliation (the first title seen)
+        self.roles: dict[tuple, str] = {}
+        # meetings: merged across documents when the same people meet on the same day
+        clusters: list[dict] = []
+        # only meetings of the same kind group and the same participants can merge (neither changes on
+        # merge): indexing by them keeps resolution linear in the corpus
+        meeting_blocks: dict[tuple, list[dict]] = {}
+        # ceasefires: merged across documents when parties overlap and the reports are close in time
+        truces: list[dict] = []
+        # only truces that share a party can merge: the truces of each party, in order of creation
+        truce_blocks: dict[str, dict[int, dict]] = {}
+        # each document's meetings and ceasefires -> the number of their cluster
+        self.local: dict[str, tuple[tuple[int | None, ...], tuple[int, ...]]] = {}
+        for x in records:
+            d = x.document.id
+            local = _Local(d, x, keys, actor_ids, place_ids)
+            for r in x.roles:
+                holder = local.aid(r.holder)
+                if holder is not None:
+                    self.roles.setdefault((holder, _title_key(r.title), local.aid(r.affiliation)), r.title)
+            mine: list[int | None] = []
+            for i, m in enumerate(x.meetings):
+                parts = local.aids(m.participants)
+                if not parts:
+                    mine.append(None)
+                    continue
+                rec: dict[str, Any] = {
+                    "kind": m.kind, "participants": set(parts), "status": m.status, "mode": m.mode,
+                    "location": local.aid(m.location), "date": m.date, "first": (d, i),
+                    "published": x.document.published}
+                block = meeting_blocks.setdefault((meeting_group(m.kind), frozenset(parts)), [])
+                target = next((c for c in block if _same_meeting(c, rec)), None)
+                if target is None:
+                    rec["n"] = len(clusters)
+                    clusters.append(rec)
+                    block.append(rec)
+                    target = rec
+                else:
+                    _merge_meeting(target, rec)
+                mine.append(target["n"])
+            theirs: list[int] = []
+            for i, cf in enumerate(x.ceasefires):
+                rec = {"parties": set(local.aids(cf.parties)), "mediators": set(local.aids(cf.mediators)),
+                       "status": cf.status, "date": cf.date, "first": (d, i), "published": x.document.published}
+                candidates = sorted({n: t for p in rec["parties"] for n, t in truce_blocks.get(p, {}).items()}.items())
+                target = next((t for _, t in candidates if _same_truce(t, rec)), None)
+                if target is None:
+                    target = rec
+                    rec["n"] = len(truces)
+                    truces.append(rec)
+                else:
+                    _merge_truce(target, rec)
+                for p in target["parties"]:  # a merge can add parties
+                    truce_blocks.setdefault(p, {})[target["n"]] = target
+                theirs.append(target["n"])
+            if mine or theirs:
+                self.local[d] = (tuple(mine), tuple(theirs))
+        self.meeting_ids: list[str] = []
+        self.g_meetings: list[GMeeting] = []
+        for c in clusters:
+            key = ("meeting", meeting_group(c["kind"]), *sorted(c["participants"]),
+                   c["date"].value.isoformat() if c["date"] and c["date"].value else "doc:{}:{}".format(*c["first"]))
+            mid = "meeting/" + digest(*key)
+            self.meeting_ids.append(mid)
+            self.g_meetings.append(GMeeting(mid, c["kind"], tuple(sorted(c["participants"])), c["status"], c["mode"],
+                                            c["location"], c["date"], ()))
+        self.truce_ids: list[str] = []
+        self.g_truces: list[GCeasefire] = []
+        for t in truces:
+            anchor = t["published"].isoformat() if t["published"] else "doc:{}:{}".format(*t["first"])
+            tid = "ceasefire/" + digest("ceasefire", *sorted(t["parties"]), anchor)
+            self.truce_ids.append(tid)
+            self.g_truces.append(GCeasefire(tid, tuple(sorted(t["parties"])), tuple(sorted(t["mediators"] - t["parties"])),
+                                            t["status"], t["date"], ()))
+
+    def part(self, x: Extraction) -> DocumentPart:
         d = x.document.id
+        local = _Local(d, x, self.keys, self.actor_ids, self.place_ids)
+        meetings, truces = self.local.get(d, ((), ()))
+        evidence: list[tuple[str, tuple[Span, ...]]] = []
         for r in x.roles:
-            holder = aid(d, r.holder)
-            if holder is None:
-                continue
-            key = (holder, _title_key(r.title), aid(d, r.affiliation))
-            entry = roles.setdefault(key, [r.title, []])
-            entry[1].extend(r.evidence)
-    g_roles = tuple(sorted((GRole("role/" + digest(*k), k[0], v[0], k[2], _spans(v[1])) for k, v in roles.items()),
-                           key=lambda r: r.id))
-
-    # meetings: merged across documents when the same people meet on the same day
-    clusters: list[dict] = []
-    # only meetings of the same kind group and the same participants can merge (neither changes on
-    # merge): indexing by them keeps resolution linear in the corpus
-    meeting_blocks: dict[tuple, list[dict]] = {}
-    local_meeting: dict[tuple[str, int], dict] = {}
-    for x in extractions:
-        d = x.document.id
-        for i, m in enumerate(x.meetings):
-            parts = aids(d, m.participants)
-            if not parts:
-                continue
-            rec: dict[str, Any] = {
-                "kind": m.kind, "participants": set(parts), "status": m.status, "mode": m.mode,
-                   "location": aid(d, m.location), "date": m.date, "evidence": list(m.evidence),
-                   "first": (d, i), "published": published[d]}
-            block = meeting_blocks.setdefault((meeting_group(m.kind), frozenset(parts)), [])
-            target = next((c for c in block if _same_meeting(c, rec)), None)
-            if target is None:
-                clusters.append(rec)
-                block.append(rec)
-                target = rec
-            else:
-                _merge_meeting(target, rec)
-            local_meeting[(d, i)] = target
-    meeting_ids = {}
-    g_meetings = []
-    for c in clusters:
-        key = ("meeting", meeting_group(c["kind"]), *sorted(c["participants"]),
-               c["date"].value.isoformat() if c["date"] and c["date"].value else "doc:{}:{}".format(*c["first"]))
-        mid = "meeting/" + digest(*key)
-        meeting_ids[id(c)] = mid
-        g_meetings.append(GMeeting(mid, c["kind"], tuple(sorted(c["participants"])), c["status"], c["mode"],
-                                   c["location"], c["date"], _spans(c["evidence"])))
-
-    # ceasefires: merged across documents when parties overlap and the reports are close in time
-    truces: list[dict] = []
-    # only truces that share a party can merge: the truces of each party, in order of creation
-    truce_blocks: dict[str, dict[int, dict]] = {}
-    local_truce: dict[tuple[str, int], dict] = {}
-    for x in extractions:
-        d = x.document.id
-        for i, cf in enumerate(x.ceasefires):
-            rec = {"parties": set(aids(d, cf.parties)), "mediators": set(aids(d, cf.mediators)), "status": cf.status,
-                   "date": cf.date, "evidence": list(cf.evidence), "first": (d, i), "published": published[d]}
-            candidates = sorted({n: t for p in rec["parties"] for n, t in truce_blocks.get(p, {}).items()}.items())
-            target = next((t for _, t in candidates if _same_truce(t, rec)), None)
-            if target is None:
-                target = rec
-                rec["n"] = len(truces)
-                truces.append(rec)
-            else:
-                _merge_truce(target, rec)
-            for p in target["parties"]:  # a merge can add parties
-                truce_blocks.setdefault(p, {})[target["n"]] = target
-            local_truce[(d, i)] = target
-    g_truces = []
-    truce_ids = {}
-    for t in truces:
-        anchor = t["published"].isoformat() if t["published"] else "doc:{}:{}".format(*t["first"])
-        tid = "ceasefire/" + digest("ceasefire", *sorted(t["parties"]), anchor)
-        truce_ids[id(t)] = tid
-        g_truces.append(GCeasefire(tid, tuple(sorted(t["parties"])), tuple(sorted(t["mediators"] - t["parties"])),
-                                   t["status"], t["date"], _spans(t["evidence"])))
-
-    # statements: each report is its own statement
-    g_statements = {}
-    for x in extractions:
-        d = x.document.id
+            holder = local.aid(r.holder)
+            if holder is not None:
+                evidence.append(("role/" + digest(holder, _title_key(r.title), local.aid(r.affiliation)), r.evidence))
+        for m, n in zip(x.meetings, meetings):
+            if n is not None:
+                evidence.append((self.meeting_ids[n], m.evidence))
+        for cf, n in zip(x.ceasefires, truces):
+            evidence.append((self.truce_ids[n], cf.evidence))
+        # statements: each report is its own statement
+        statements: dict[str, GStatement] = {}
         for s in x.statements:
-            speaker = aid(d, s.speaker)
+            speaker = local.aid(s.speaker)
             if speaker is None:
                 continue
             about = []
             for ref in s.about:
-                if ref.kind == "ceasefire" and (d, ref.index) in local_truce:
-                    about.append(truce_ids[id(local_truce[(d, ref.index)])])
-                elif ref.kind == "meeting" and (d, ref.index) in local_meeting:
-                    about.append(meeting_ids[id(local_meeting[(d, ref.index)])])
+                if ref.kind == "ceasefire" and ref.index < len(truces):
+                    about.append(self.truce_ids[truces[ref.index]])
+                elif ref.kind == "meeting" and ref.index < len(meetings) and meetings[ref.index] is not None:
+                    about.append(self.meeting_ids[meetings[ref.index]])  # type: ignore[index]
             ev = s.evidence[0]
             sid = "statement/" + digest(d, ev.begin, ev.end, speaker, s.text)
-            g_statements[sid] = GStatement(sid, speaker, s.text, s.quote, tuple(sorted(set(about))), s.date,
-                                           _spans(s.evidence))
-    return Resolved(
-        documents=tuple(x.document for x in extractions),
-        actors=actors,
-        places=tuple(sorted(place_ids.values(), key=lambda p: p.id)),
-        roles=g_roles,
-        meetings=tuple(sorted(g_meetings, key=lambda m: m.id)),
-        statements=tuple(sorted(g_statements.values(), key=lambda s: s.id)),
-        ceasefires=tuple(sorted(g_truces, key=lambda c: c.id)),
-    )
+            statements[sid] = GStatement(sid, speaker, s.text, s.quote, tuple(sorted(set(about))), s.date,
+                                         _spans(s.evidence))
+        return DocumentPart(x.document, tuple(sorted(set(local.actors.values()))), tuple(evidence),
+                            tuple(statements.values()))
 
 
 # ---- actors ---------------------------------------------------------------------------------------
-def _resolve_actors(extractions: list[Extraction]):
-    """(doc id, local key) -> global actor id, and the global actors."""
-    def global_key(doc_id: str, a: Actor) -> str:
+class ActorKeys:
+    """The one place an actor mention gets its corpus-wide key: mentions with one key are one actor.
+
+    ``observe`` sees every document's actors first (a pass over the corpus); ``key`` then keys a
+    mention: an actor named only by a description stays its document's own; a lone surname
+    joins the one person seen anywhere with that surname; any other actor is its key.
+    """
+
+    def __init__(self) -> None:
+        # full names seen anywhere: a lone surname joins the one person who has it
+        self.surnames: dict[str, set[str]] = defaultdict(set)
+
+    def observe(self, doc_id: str, actors: Iterable[Actor]) -> None:
+        for a in actors:
+            if a.kind == "Person" and not a.described and " " in a.key.split(":", 1)[1]:
+                self.surnames[a.key.split(":", 1)[1].split()[-1]].add(a.key)
+
+    def key(self, doc_id: str, a: Actor) -> str:
         if a.described:
             return f"{a.key}@{doc_id}"
+        name = a.key.split(":", 1)[1]
+        if a.kind == "Person" and " " not in name and len(self.surnames.get(name, ())) == 1:
+            return next(iter(self.surnames[name]))
         return a.key
 
-    # full names seen anywhere: a lone surname joins the one person who has it
-    surnames: dict[str, set[str]] = defaultdict(set)
-    for x in extractions:
-        for a in x.actors:
-            if a.kind == "Person" and not a.described and " " in a.key.split(":", 1)[1]:
-                surnames[a.key.split(":", 1)[1].split()[-1]].add(a.key)
-    mapping: dict[tuple[str, str], str] = {}
-    members: dict[str, list[tuple[str, Actor]]] = defaultdict(list)
-    for x in extractions:
+
+class _Group:
+    """What the mentions of one actor say, summed (kinds, labels, names, documents)."""
+
+    __slots__ = ("kinds", "own", "labels", "names", "docs")
+
+    def __init__(self) -> None:
+        self.kinds: Counter[ActorKind] = Counter()
+        self.own: Counter[str] = Counter()  # labels of mentions keyed as the actor itself
+        self.labels: Counter[str] = Counter()
+        self.names: set[str] = set()
+        self.docs: set[str] = set()
+
+
+def _resolve_actors(records: Iterable[Extraction], keys: ActorKeys, documents: bool = True):
+    """Global actor key -> actor id, and the global actors (their documents only when ``documents``)."""
+    members: dict[str, _Group] = defaultdict(_Group)
+    for x in records:
         d = x.document.id
         for a in x.actors:
-            g = global_key(d, a)
-            name = a.key.split(":", 1)[1]
-            if a.kind == "Person" and not a.described and " " not in name and len(surnames.get(name, ())) == 1:
-                g = next(iter(surnames[name]))
-            mapping[(d, a.key)] = g
-            members[g].append((d, a))
+            g = keys.key(d, a)
+            group = members[g]
+            group.kinds[a.kind] += 1
+            if a.key == g or g.startswith(a.key + "@"):
+                group.own[a.label] += 1
+            group.labels[a.label] += 1
+            group.names.update(n for n in a.names + (a.label,) if n)
+            if documents:
+                group.docs.add(d)
     ids: dict[str, str] = {}
     used: set[str] = set()
     actors = []
     for g in sorted(members):
         group = members[g]
-        kinds = Counter(a.kind for _, a in group)
+        kinds = group.kinds
         kind = sorted(kinds, key=lambda k: (-kinds[k], k))[0]
-        labels = Counter(a.label for _, a in group if a.key == g or g.startswith(a.key + "@"))
-        if not labels:
-            labels = Counter(a.label for _, a in group)
+        labels = group.own or group.labels
         label = sorted(labels, key=lambda lbl: (-len(lbl.split()) if kind == "Person" else 0, -labels[lbl], lbl))[0]
-        names = sorted({n for _, a in group for n in (a.names + (a.label,)) if n and n != label})
+        names = sorted(n for n in group.names if n != label)
         base = "actor/" + slug(g.split(":", 1)[1].split("@")[0] if not g.startswith(("country:", "org:")) or
                                g.split(":", 1)[1].islower() else label)
         if "@" in g:
@@ -289,9 +382,8 @@ def _resolve_actors(extractions: list[Extraction]):
         iri = base if base not in used else f"{base}-{kind.lower()}"
         used.add(iri)
         ids[g] = iri
-        docs = tuple(sorted({d for d, _ in group}))
-        actors.append(GActor(iri, kind, label, tuple(names), docs))
-    return {k: ids[v] for k, v in mapping.items()}, tuple(sorted(actors, key=lambda a: a.id))
+        actors.append(GActor(iri, kind, label, tuple(names), tuple(sorted(group.docs))))
+    return ids, tuple(sorted(actors, key=lambda a: a.id))
 
 
 # ---- events ---------------------------------------------------------------------------------------
@@ -326,7 +418,6 @@ def _merge_meeting(c: dict, rec: dict) -> None:
     c["location"] = c["location"] or rec["location"]
     if not (c["date"] and c["date"].value):
         c["date"] = rec["date"] or c["date"]
-    c["evidence"].extend(rec["evidence"])
 
 
 def _same_truce(t: dict, rec: dict) -> bool:
@@ -347,7 +438,6 @@ def _merge_truce(t: dict, rec: dict) -> None:
         t["status"] = rec["status"]
     if not (t["date"] and t["date"].value):
         t["date"] = rec["date"] or t["date"]
-    t["evidence"].extend(rec["evidence"])
 
 
 def _spans(spans) -> tuple[Span, ...]:
