@@ -34,7 +34,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import functools
 import gc
+import hashlib
 import itertools
 import math
 import os
@@ -104,6 +106,7 @@ class BuildReport:
     store: Path | None = None
     quads: int = 0
     store_graphs: int = 0  # named graphs (re)loaded into the store: all, or those that changed
+    graphs_reused: int = 0  # documents' named graphs taken from the cache as an earlier build wrote them
 
     def summary(self) -> str:
         lines = [f"built {self.out} from {self.documents} document(s)"
@@ -175,7 +178,17 @@ def build(settings: BuildSettings, warn: Warn = lambda msg: None,
 
 def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) -> BuildReport:
     from kg.cache import ExtractionCache
-    from kg.export import check_store_target, json_bytes, sort_quads, write_formats, write_store
+    from kg.export import (
+        CACHE_DIR,
+        GraphBlock,
+        GraphCache,
+        check_store_target,
+        graph_block,
+        json_bytes,
+        sort_graphs,
+        write_formats,
+        write_store,
+    )
     from kg.ingest import read_documents
     from kg.nlp.model import model_name
     from kg.ontology import ontology_path
@@ -200,6 +213,7 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
     later = contextlib.ExitStack()
     cache = ExtractionCache.for_build(settings.out, model, note)
     staged = folder.stage()
+    graphs = GraphCache(settings.out / CACHE_DIR)
     corpus = _Corpus(cache, settings.spill_after, folder.kg / f"spill-{os.getpid()}.sqlite")
     try:
         corpus.read(read_documents(settings.inputs, note, skipped=left))
@@ -248,6 +262,8 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
         listed: list[dict] = []
         n_statements = 0
 
+        salt = _writer_fingerprint()
+
         def quads():
             nonlocal n_statements
             yield from writer.entities(entities)
@@ -255,9 +271,18 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
                 d = part.document
                 listed.append({"id": d.id, "path": d.path, "published": d.published})
                 n_statements += len(part.statements)
-                yield from writer.document(part)
+                yield from writer.statements(part)
+                # the document's graph: kept from an earlier build when made of the same records
+                digest = _part_digest(salt, part)
+                data = graphs.get(digest) if settings.cache else None
+                if data is None:
+                    block = graph_block(writer.graph_of(d.id), writer.document_graph(part))
+                    graphs.put(digest, block.data)
+                    yield block
+                else:
+                    yield GraphBlock(writer.graph_of(d.id), data)
 
-        graph = sort_quads(quads(), staged)
+        graph = sort_graphs(quads(), staged)
         n_extracted = len(listed)
         counts = {
             "documents": n_extracted, "actors": len(entities.actors), "roles": len(entities.roles),
@@ -303,15 +328,17 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
             names.append(STORE_DIR)
         files = [path for path in folder.publish(staged, names) if path.name != STORE_DIR]
         cache.prune(corpus.keys())
+        graphs.prune()
         stages.done("write")
     finally:
         corpus.close()
+        graphs.close()
         cache.close()
         later.close()
     return BuildReport(settings.out, n_extracted, len(failures) + unread, counts, tuple(files),
                        tuple(warnings), stages.seconds, cached=n_cached, jobs=jobs,
                        store=settings.out / STORE_DIR if versioned_store else outside,
-                       quads=graph.n_quads, store_graphs=store_graphs)
+                       quads=graph.n_quads, store_graphs=store_graphs, graphs_reused=graphs.hits)
 
 
 class _Corpus:
@@ -400,6 +427,26 @@ class _Passes:
 
     def __iter__(self):
         return iter(self.corpus.sorted)
+
+
+@functools.lru_cache(maxsize=1)
+def _writer_fingerprint() -> str:
+    """What a document's graph depends on besides its records: kg's version and the code that writes RDF."""
+    import kg.rdf
+    import kg.vocab
+
+    h = hashlib.sha256(f"kg {__version__}".encode())
+    for module in (kg.rdf, kg.vocab):
+        h.update(Path(module.__file__ or "").read_bytes())
+    return h.hexdigest()
+
+
+def _part_digest(salt: str, part) -> str:
+    """The digest of what a document's graph is made of (``kg.rdf.Writer.document_graph``)."""
+    d = part.document
+    made_of = (d.id, d.title, d.published, d.source, d.text, part.actors, part.evidence,
+               tuple((s.id, s.evidence) for s in part.statements))
+    return hashlib.sha256(salt.encode() + repr(made_of).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _is_default_store(store: Path, out: Path) -> bool:

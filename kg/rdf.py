@@ -212,7 +212,19 @@ class Writer:
             yield from self._facts(t.data(c.id), facts, c.date)
 
     def document(self, part: DocumentPart) -> Iterator[tuple[str, str]]:
-        """A document's graph (its node, the actors it mentions, its evidence) and its statements."""
+        """A document's graph (``document_graph``) and its statements (``statements``)."""
+        yield from self.document_graph(part)
+        yield from self.statements(part)
+
+    def graph_of(self, doc_id: str) -> str:
+        """The IRI of a document's named graph, as N-Triples text."""
+        return self.t.data(f"graph/{doc_id}")
+
+    def document_graph(self, part: DocumentPart) -> Iterator[tuple[str, str]]:
+        """A document's named graph: its node, the actors it mentions, the evidence it gives facts and statements.
+
+        A function of the part alone (no label or other record of the corpus in it), so that it
+        can be kept between builds by the part's digest."""
         t, V = self.t, self.V
         doc = part.document
         g = t.data(f"graph/{doc.id}")
@@ -233,14 +245,18 @@ class Writer:
         for fact, spans in part.evidence:
             yield from self._evidence(t.data(fact), spans)
         for s in part.statements:
+            yield from self._evidence(t.data(s.id), s.evidence)
+
+    def statements(self, part: DocumentPart) -> Iterator[tuple[str, str]]:
+        """A document's statements, in the entities graph (their labels name the speakers: after ``entities``)."""
+        t, V = self.t, self.V
+        for s in part.statements:
             short = s.text if len(s.text) <= 80 else s.text[:77] + "..."
             facts = [(V["type"], V["Statement"]), (V["label"], t.text(f"{self.labels[s.speaker]}: {short}")),
                      (V["speaker"], t.data(s.speaker)), (V["text"], t.text(s.text)),
                      (V["isQuote"], t.boolean(s.quote))]
             facts.extend((V["about"], t.data(a)) for a in s.about)
-            node = t.data(s.id)
-            yield from self._facts(node, facts, s.date)
-            yield from self._evidence(node, s.evidence)
+            yield from self._facts(t.data(s.id), facts, s.date)
 
     def _facts(self, node: str, facts: list[tuple[str, str]], date=None) -> Iterator[tuple[str, str]]:
         """A fact's attributes, once, in the entities graph."""

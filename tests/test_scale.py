@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 EXPORTS = ("kg.ttl", "kg.trig", "kg.nt", "kg.jsonld", "build.json")
@@ -90,3 +89,27 @@ def test_scale_client_memory_is_flat_in_documents(small, tmp_path):
         peaks[name] = result["peak_mb"]
     assert peaks["2000"] < 450, peaks
     assert peaks["2000"] - peaks["500"] < 40, peaks  # 1,500 more documents' records would be ~40-70 MB
+
+
+def test_scale_rebuild_takes_unchanged_document_graphs_from_the_cache(small, tmp_path):
+    """A rebuild writes the bytes of a clean build, making again only the graphs whose records changed."""
+    import shutil
+
+    from kg.pipeline import BuildSettings, build
+
+    corpus, cached = small
+    out = tmp_path / "incremental"
+    shutil.copytree(cached / ".kg-cache", out / ".kg-cache")
+    first = build(BuildSettings(inputs=(corpus,), out=out, html=False, progress=False, jobs=1))
+    assert first.graphs_reused == 0
+    fewer = tmp_path / "fewer.jsonl"  # 1 % of the documents gone
+    lines = corpus.read_text(encoding="utf-8").splitlines(keepends=True)
+    fewer.write_text("".join(lines[:-5]), encoding="utf-8")
+    again = build(BuildSettings(inputs=(fewer,), out=out, html=False, progress=False, jobs=1))
+    assert again.documents == 495 and again.graphs_reused >= 0.9 * 495, again.graphs_reused
+    clean = tmp_path / "clean"
+    shutil.copytree(cached / ".kg-cache", clean / ".kg-cache")
+    (clean / ".kg-cache" / "graphs.sqlite").unlink(missing_ok=True)
+    build(BuildSettings(inputs=(fewer,), out=clean, html=False, progress=False, jobs=1))
+    for name in EXPORTS:
+        assert (out / name).read_bytes() == (clean / name).read_bytes(), name
