@@ -79,10 +79,15 @@ def main() -> None:
 @click.option("--spill-after", type=click.IntRange(min=0), default=20000, show_default=True, metavar="N",
               help="Keep the records of at most N documents in memory; beyond, they go to disk and are read back "
               "in passes, so memory stays flat as the corpus grows.")
+@click.option("--split", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Also write the quads as N shards in OUT/shards/ (each named graph whole in one), for a triple "
+              "store to bulk-load side by side.")
+@click.option("--split-format", type=click.Choice(["nq", "trig"]), default="nq", show_default=True,
+              help="Format of the --split shards: N-Quads or TriG.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary (warnings as they come, on stderr).")
 @_friendly
 def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_memory, engine, scheduler, spill_after,
-          quiet) -> None:
+          split, split_format, quiet) -> None:
     """Build the graph of PATHS (files, folders of .txt/.md/.html, or .jsonl corpora).
 
     \b
@@ -98,7 +103,7 @@ def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_me
         inputs=tuple(paths), out=out, model=model or os.environ.get("KG_SPACY_MODEL"),
         jobs=jobs, cache=not no_cache, store=store, html=not no_html, progress=not quiet,
         doc_timeout=doc_timeout, doc_memory=doc_memory, engine="dask" if scheduler else engine,
-        scheduler=scheduler, spill_after=spill_after,
+        scheduler=scheduler, spill_after=spill_after, split=split, split_format=split_format,
     )
     held: list[str] = []  # listed in the summary; printed here only if the build fails
 

@@ -53,7 +53,10 @@ KG_DIR = ".kg"  # in a build folder: versions, the current one, the lock
 CACHE_DIR = ".kg-cache"  # in a build folder: the extraction cache (kg.cache)
 STORE_DIR = "store"  # in a build folder: the on-disk Oxigraph store, when the build has one
 # Every name a build publishes in its folder (a link into the current version, when the build has it).
-PUBLISHED = ("kg.ttl", "kg.trig", "kg.nt", "kg.jsonld", "ontology.ttl", "build.json", "graph.html", STORE_DIR)
+SHARDS_DIR = "shards"  # in a build folder, with --split N: the quads in N files, for loading in parallel
+PUBLISHED = ("kg.ttl", "kg.trig", "kg.nt", "kg.jsonld", "ontology.ttl", "build.json", "graph.html", STORE_DIR,
+             SHARDS_DIR)
+SHARD_FORMATS = {"nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 
 
 @dataclass(frozen=True)
@@ -387,6 +390,42 @@ def write_formats(graph: SortedGraph, extra_files: dict[str, bytes]) -> list[str
     return [fmt.file for fmt in FORMATS] + list(extra_files)
 
 
+def write_shards(graph: SortedGraph, n: int, fmt: str = "nq") -> str:
+    """The quads of ``graph`` in ``n`` files of about the same size (fewer when there are fewer named
+    graphs), each named graph whole in one of them: ``shards/kg-001.nq`` ... in ``graph``'s folder, in
+    the order of the graphs. A triple store loads them side by side (``oxigraph load --file`` each,
+    QLever, Virtuoso ``ld_dir``). ``fmt``: "nq" (N-Quads, the sorted lines as they are) or "trig"
+    (TriG with kg's prefixes). Returns the folder's name."""
+    if fmt not in SHARD_FORMATS:
+        raise BuildError(f"--split-format must be one of {', '.join(SHARD_FORMATS)} (got {fmt!r})")
+    folder = graph.nquads.parent / SHARDS_DIR
+    folder.mkdir()
+    ranges = sorted(graph.blocks.values())
+    total = ranges[-1][1] if ranges else 0
+    n = max(1, min(n, len(ranges)))
+    cuts: list[tuple[int, int]] = []  # byte ranges of graph.nquads, at graph boundaries
+    start = 0
+    for _, end in ranges:
+        if end >= total * (len(cuts) + 1) / n and len(cuts) < n - 1:
+            cuts.append((start, end))
+            start = end
+    if start < total or not cuts:
+        cuts.append((start, total))
+    width = max(3, len(str(len(cuts))))
+    prefixes = {k: str(v) for k, v in PREFIXES.items()}
+    with open(graph.nquads, "rb") as src:
+        for i, (begin, end) in enumerate(cuts, 1):
+            target = folder / f"kg-{i:0{width}d}.{fmt}"
+            src.seek(begin)
+            data = src.read(end - begin)
+            if fmt == "nq":
+                target.write_bytes(data)
+            else:
+                ox.serialize(ox.parse(data, format=ox.RdfFormat.N_QUADS), str(target), SHARD_FORMATS[fmt],
+                             prefixes=prefixes)
+    return SHARDS_DIR
+
+
 def write_exports(graph: Dataset, out: Path, extra_files: dict[str, bytes]) -> list[Path]:
     """Write every format of an rdflib Dataset's named graphs, plus ``extra_files``, as a new build in ``out``."""
     with BuildFolder(out) as folder:
@@ -543,9 +582,11 @@ class BuildFolder:
             if entry.name not in names:
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         for name in names:
-            if (staged / name).is_file():
-                with open(staged / name, "rb+") as fh:
-                    os.fsync(fh.fileno())
+            files = sorted((staged / name).iterdir()) if name == SHARDS_DIR else [staged / name]
+            for file in files:
+                if file.is_file():
+                    with open(file, "rb+") as fh:
+                        os.fsync(fh.fileno())
         pause_point("staged")
         version_id = _content_id(staged, names)
         old = self._current_id()
@@ -599,11 +640,13 @@ def _content_id(folder: Path, names: list[str]) -> str:
     for name in sorted(names):
         path = folder / name
         h.update(name.encode() + b"\0")
-        if path.is_dir():
-            path = path / STORE_MANIFEST
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                h.update(chunk)
+        files = [path / STORE_MANIFEST] if path.is_dir() and name != SHARDS_DIR else \
+            sorted(path.iterdir()) if path.is_dir() else [path]
+        for file in files:
+            h.update(file.name.encode() + b"\0")
+            with open(file, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
         h.update(b"\0")
     return h.hexdigest()[:16]
 

@@ -86,6 +86,8 @@ class BuildSettings:
     # documents whose records a build keeps in memory (~46 KB each); beyond, they are spilled to disk
     # and resolution streams them (kg.spill); None: never spill
     spill_after: int | None = SPILL_AFTER
+    split: int | None = None  # also write the quads as this many shards (OUT/shards/), for parallel bulk loads
+    split_format: str = "nq"  # the shards' format: "nq" (N-Quads) or "trig"
 
     @property
     def dask(self) -> bool:
@@ -187,6 +189,7 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
         json_bytes,
         sort_graphs,
         write_formats,
+        write_shards,
         write_store,
     )
     from kg.ingest import read_documents
@@ -308,6 +311,8 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
         loading = Background(write_store, graph, store_dir, settings.cache, previous) if side and store_dir else None
         try:
             names = write_formats(graph, extra)
+            if settings.split:
+                names.append(write_shards(graph, settings.split, settings.split_format))
             stages.done("write")
             if store_dir is not None:
                 store_graphs = loading.result() if loading is not None else \

@@ -113,3 +113,32 @@ def test_scale_rebuild_takes_unchanged_document_graphs_from_the_cache(small, tmp
     build(BuildSettings(inputs=(fewer,), out=clean, html=False, progress=False, jobs=1))
     for name in EXPORTS:
         assert (out / name).read_bytes() == (clean / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("fmt", ["nq", "trig"])
+def test_scale_split_shards_hold_the_graph_each_named_graph_in_one(small, tmp_path, fmt):
+    import shutil
+
+    import pyoxigraph as ox
+
+    from kg.pipeline import BuildSettings, build
+
+    corpus, cached = small
+    out = tmp_path / "split"
+    shutil.copytree(cached / ".kg-cache", out / ".kg-cache")
+    report = build(BuildSettings(inputs=(corpus,), out=out, html=False, progress=False, jobs=1, split=4,
+                                 split_format=fmt))
+    shards = sorted((out / "shards").iterdir())
+    assert [p.name for p in shards] == [f"kg-00{i}.{fmt}" for i in range(1, 5)]
+    sizes = [p.stat().st_size for p in shards]
+    assert max(sizes) < 2 * min(sizes), sizes  # about the same size (the entities graph is the largest)
+    graphs_of: dict[str, int] = {}
+    quads = set()
+    store = ox.Store()
+    for i, shard in enumerate(shards):  # loaded one by one, as a store's parallel loader would
+        for q in ox.parse(path=str(shard)):
+            assert graphs_of.setdefault(q.graph_name.value, i) == i, "a named graph split across shards"
+            quads.add(q)
+        store.bulk_load(path=str(shard))
+    assert quads == set(ox.parse(path=str(out / "kg.trig")))
+    assert len(store) == report.quads == len(quads)
