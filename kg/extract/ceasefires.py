@@ -190,7 +190,7 @@ class _CeasefireReader:
 
     # ---- arguments ------------------------------------------------------------------------------
     def _subject(self, verb: Token) -> Token | None:
-        return self.g.subject(verb)
+        return self.g.subject(verb) or self.g.dateline_subject(verb)
 
     def _subject_actors(self, verb: Token) -> list[str]:
         """The subject of the verb governing a truce. A verb urged on others ("X urged that A and B
