@@ -72,6 +72,14 @@ def resolve(text: str, published: dt.date | None, future: bool = False) -> DateR
     return DateRef(text=wording, value=value)
 
 
+def dateline_date(text: str, published: dt.date | None) -> dt.date | None:
+    """The day a wire dateline names ("MARENBURG, March 12 (Wire) -"): the story's own day, on or
+    before the publication date when the year is left out."""
+    if not _patterns().absolute.search(text):
+        return None
+    return _absolute(text, published, False)
+
+
 def _weekday(published: dt.date, weekday: int, future: bool) -> dt.date:
     if future:
         delta = (weekday - published.weekday()) % 7 or 7

@@ -182,6 +182,19 @@ class CeasefireWords:
     pursuit_nouns: Words
     proposal_responses: Words
     modified_mediation: Words
+    qualified_nouns: Mapping[str, Words]
+    modified_nouns: Mapping[str, Words]
+    agreement_names: Words
+    role_nouns: Words
+    role_verbs: Words
+    thanking_verbs: Words
+    effort_nouns: Words
+    diplomatic_modifiers: Words
+    binding_verbs: Words
+    commitment_nouns: Words
+    scope_modifiers: Words
+    urging_verbs: Words
+    pair_words: Words
 
 
 @dataclass(frozen=True)
