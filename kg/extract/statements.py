@@ -56,7 +56,9 @@ class _StatementReader:
                 self._according(sent, token, source[0], quotes)
                 continue
             lemma = token.lemma_.lower()
-            if token.pos_ not in {"VERB", "AUX"} or lemma not in w.reporting_verbs:
+            if token.pos_ not in {"VERB", "AUX"} or lemma not in w.reporting_verbs and lemma not in w.readout_verbs:
+                continue
+            if lemma in w.readout_verbs and lemma not in w.reporting_verbs and self._readout_elsewhere(token):
                 continue
             needs_obj = w.object_required
             if lemma in needs_obj:
@@ -67,6 +69,10 @@ class _StatementReader:
             if lemma in w.particle_required and \
                     not self.g.introduces_speech(token, w.particle_required[lemma], w.particles_not_speech):
                 continue
+            if lemma in w.clause_or_particle and not any(
+                    c.dep_ in {"ccomp", "xcomp"} or c.dep_ == "prep" and c.lower_ in w.clause_or_particle[lemma]
+                    for c in token.children):
+                continue  # "agreed to a ceasefire": an act, not speech
             if lemma in w.clause_only and not any(c.dep_ == "ccomp" for c in token.children) and \
                     not any(q[0] <= token.idx + 200 and abs(q[1] - token.idx) < 200 for q in quotes) and \
                     not (token.dep_ in {"advcl", "parataxis", "ccomp"} and self._attributed(token)):
@@ -84,6 +90,19 @@ class _StatementReader:
             for who in speakers:  # a joint statement is each signatory's statement
                 self._add(Statement(who, said.text, said.quote, (), self.ctx.date_of(token, future=False),
                                     (self.ctx.evidence(sent),), (f"statement.verb.{lemma}", said.rule)), said)
+
+    def _readout_elsewhere(self, verb: Token) -> bool:
+        """A readout verb inside what another verb reports ("Price said the Secretary welcomed ..."),
+        or with a conversation partner ("spoke with X about Y"): not a statement of its own."""
+        w = self.words
+        if any(c.dep_ == "prep" and c.lower_ in w.conversation_preps for c in verb.children):
+            return True
+        head = verb
+        while head.dep_ in {"ccomp", "xcomp", "conj", "advcl"} and head.head.i != head.i:
+            head = head.head
+            if head.lemma_.lower() in w.reporting_verbs and head.pos_ in {"VERB", "AUX"}:
+                return True
+        return False
 
     def _continued_quote(self, sent: Span, quotes: Quotes) -> bool:
         """A sentence that is only a quote, right after a quoted statement, goes on with its speaker."""

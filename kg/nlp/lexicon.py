@@ -74,10 +74,13 @@ class SpeechWords:
     """What makes a Statement (data/speech.yaml)."""
 
     reporting_verbs: Words
+    readout_verbs: Words
+    conversation_preps: Words
     object_required: Mapping[str, Words]
     clause_only: Words
     particle_required: Mapping[str, Words]
     particles_not_speech: Words
+    clause_or_particle: Mapping[str, Words]
     content_preps: Words
     object_is_content: Words
     attribution_markers: Words
@@ -116,6 +119,7 @@ class ActorWords:
     singular_pronouns: Words
     plural_pronouns: Words
     neuter_pronouns: Words
+    joint_nouns: Words
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ Order of work, because each step needs the one before:
 4. roles, from titles before names ("U.S. Secretary of State Antony Blinken") and from
    appositions ("his Israeli counterpart, Gabi Ashkenazi");
 5. descriptions that name no one ("the head of US diplomacy", "the Secretary") resolve to the
-   holder of a matching role in the document; bare definite organisations and pronouns to
-   their antecedent;
+   holder of a matching role in the document; plurals of persons ("the leaders") to the people
+   named just before; bare definite organisations and pronouns to their antecedent;
 6. places the recogniser missed, where nothing else was found.
 """
 from __future__ import annotations
@@ -32,6 +32,7 @@ def find_mentions(ctx: DocContext, lex: Lexicon) -> MentionTable:
     common.find_common_noun_actors(dm)
     roles.find_roles(dm)
     references.find_descriptions(dm)
+    references.find_joint_references(dm)
     references.find_definite_organisations(dm)
     references.find_pronouns(dm)
     named.find_missed_places(dm)
