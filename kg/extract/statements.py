@@ -13,6 +13,7 @@ from spacy.tokens import Span, Token
 
 from kg.extract.context import DocContext, Found, Reading
 from kg.extract.mentions import MentionTable
+from kg.extract.mentions.voices import voice_at
 from kg.models import Statement, unique
 from kg.nlp.lexicon import Lexicon
 
@@ -46,10 +47,38 @@ class _StatementReader:
 
     # ---- triggers -------------------------------------------------------------------------------
     def read(self, sent: Span) -> None:
-        w = self.words
         quotes = self.g.quote_spans(sent, self.ctx.text)
         if self._continued_quote(sent, quotes):
             return
+        before = len(self.found)
+        self._read_verbs(sent, quotes)
+        self._voiced(sent, before)
+
+    def _voiced(self, sent: Span, before: int) -> None:
+        """A claim in a transcript's turn or after "X said:" is the speaker's statement (unless a
+        verb of the sentence already gave it to them); questions and short phrases are not."""
+        voice = voice_at(self.table.voices, sent.end_char - 1, whole=True)
+        if voice is None or voice.key is None or any(f.record.speaker == voice.key for f in self.found[before:]):
+            return
+        text = self.ctx.text
+        begin = max(sent.start_char, voice.begin)
+        end = sent.end_char
+        while end > begin and text[end - 1].isspace():
+            end -= 1
+        while begin < end and text[begin].isspace():
+            begin += 1
+        body = text[begin:end]
+        toks = [t for t in sent if t.idx >= begin]
+        if not body or body.rstrip(self.g.words.quotes)[-1:] == "?" or \
+                len([t for t in toks if t.is_alpha]) < self.words.voiced_min_words or \
+                not any(t.pos_ in {"VERB", "AUX"} for t in toks):
+            return
+        said = _Said(self.g.strip_quote(body), begin, end, False, "statement." + voice.rule)
+        self._add(Statement(voice.key, said.text, False, (), self.ctx.date_of(sent.root, future=False),
+                            (self.ctx.evidence(sent),), (said.rule,)), said)
+
+    def _read_verbs(self, sent: Span, quotes: Quotes) -> None:
+        w = self.words
         for token in sent:
             source = self.ctx.args.args("statement.according_to", token)
             if source:

@@ -84,6 +84,7 @@ class SpeechWords:
     content_preps: Words
     object_is_content: Words
     attribution_markers: Words
+    voiced_min_words: int
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,9 @@ class ActorWords:
     plural_pronouns: Words
     neuter_pronouns: Words
     joint_nouns: Words
+    first_person_singular: Words
+    first_person_plural: Words
+    reporter_labels: Words
 
 
 @dataclass(frozen=True)

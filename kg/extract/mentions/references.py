@@ -9,6 +9,7 @@ from spacy.tokens import Span, Token
 
 from kg.extract.mentions.roles import add_role, split_affiliation, title_key, title_text
 from kg.extract.mentions.table import Mention, MentionBuilder, known, surface
+from kg.extract.mentions.voices import voice_at
 from kg.nlp.lexicon import norm, words_pattern
 
 
@@ -251,8 +252,16 @@ def find_pronouns(dm: MentionBuilder) -> None:
     lex = dm.lex
     singular, plural, neuter = lex.actors.singular_pronouns, lex.actors.plural_pronouns, lex.actors.neuter_pronouns
     doc = dm.doc
+    first = lex.actors.first_person_singular | lex.actors.first_person_plural
     for token in doc:
         low = token.lower_
+        if low in first and dm.voices and dm.live(token):
+            # "I" and "we" of a transcript's turn or of an institution's statement
+            v = voice_at(dm.voices, token.idx)
+            if v is not None and v.key and (v.whole or low in lex.actors.first_person_plural):
+                kind = dm.actors[v.key].kind if v.key in dm.actors else "Person"
+                dm.add(Mention(token.i, token.i + 1, v.key, kind, token.text))
+            continue
         if low not in singular | plural | neuter or not dm.live(token):
             continue
         want = "plural" if low in plural else "neuter" if low in neuter else "person"
