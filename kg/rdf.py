@@ -29,7 +29,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from kg.models import Span
-from kg.resolve import Resolved
+from kg.resolve import Resolved, digest
 from kg.vocab import ACTOR_CLASSES, CEASEFIRE_STATUS, KG, KGD, MEETING_MODE, MEETING_STATUS, NIF, bind_prefixes
 
 ENTITIES_GRAPH = KGD["graph/entities"]
@@ -116,7 +116,9 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
         ("Meeting", KG.Meeting), ("meetingKind", KG.meetingKind), ("participant", KG.participant),
         ("location", KG.location), ("status", KG.status), ("mode", KG.mode), ("Ceasefire", KG.Ceasefire),
         ("party", KG.party), ("mediator", KG.mediator), ("Statement", KG.Statement), ("speaker", KG.speaker),
-        ("text", KG.text), ("isQuote", KG.isQuote), ("about", KG.about))}
+        ("text", KG.text), ("isQuote", KG.isQuote), ("about", KG.about),
+        ("StatusObservation", KG.StatusObservation), ("statusObservation", KG.statusObservation),
+        ("observedStatus", KG.observedStatus))}
     entities = t.iri(str(ENTITIES_GRAPH))
     graphs: dict[str, str] = {}
     docs: dict[str, str] = {}
@@ -201,6 +203,7 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
         if c.status:
             facts.append((V["status"], t.iri(str(CEASEFIRE_STATUS[c.status]))))
         yield from described(t.data(c.id), c.evidence, facts, c.date)
+        yield from _observations(t, V, described, c, parties)
 
     for s in res.statements:
         short = s.text if len(s.text) <= 80 else s.text[:77] + "..."
@@ -208,6 +211,27 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
                  (V["speaker"], t.data(s.speaker)), (V["text"], t.text(s.text)), (V["isQuote"], t.boolean(s.quote))]
         facts.extend((V["about"], t.data(a)) for a in s.about)
         yield from described(t.data(s.id), s.evidence, facts, s.date)
+
+
+def _observations(t: _Terms, V: dict[str, str], described, c, parties: str) -> Iterator[tuple[str, str]]:
+    """A ceasefire's dated status observations (kg.lifecycle): one node per report, its status as
+    of its day, its evidence in the graph of its document."""
+    entities = t.iri(str(ENTITIES_GRAPH))
+    node = t.data(c.id)
+    for o in c.observations:
+        first = o.evidence[0]
+        obs = t.data("observation/" + digest(c.id, o.doc_id, first.begin, first.end))
+        yield entities, f"{node} {V['statusObservation']} {obs}"
+        facts = [(V["type"], V["StatusObservation"]),
+                 (V["label"], t.text(f"{o.status or 'reported'}: {parties or 'ceasefire'}"
+                                     + (f" ({o.day.isoformat()})" if o.day else "")))]
+        if o.status:
+            facts.append((V["observedStatus"], t.iri(str(CEASEFIRE_STATUS[o.status]))))
+        if o.day:
+            facts.append((V["date"], t.day(o.day)))
+        if o.date:
+            facts.append((V["dateText"], t.text(o.date.text)))
+        yield from described(obs, o.evidence, facts)
 
 
 def _source(t: _Terms, value: str) -> str:

@@ -26,6 +26,8 @@ class KG(DefinedNamespace):
     Meeting: URIRef
     Statement: URIRef
     Ceasefire: URIRef
+    StatusObservation: URIRef
+    Accusation: URIRef
     Document: URIRef
     TextSpan: URIRef
     Place: URIRef
@@ -65,6 +67,11 @@ class KG(DefinedNamespace):
     evidence: URIRef
     document: URIRef
     mentionedIn: URIRef
+    statusObservation: URIRef
+    observedStatus: URIRef
+    accuser: URIRef
+    accused: URIRef
+    concerns: URIRef
     # datatype properties
     title: URIRef
     date: URIRef
@@ -113,7 +120,8 @@ KGD = Namespace(DATA_BASE)
 
 # One prefix per kind of data node keeps Turtle readable ("doc:000_x", not "kgd:doc\/000_x").
 DATA_PREFIXES = {name: Namespace(f"{DATA_BASE}{name}/") for name in
-                 ("doc", "span", "actor", "place", "role", "meeting", "statement", "ceasefire", "graph")}
+                 ("doc", "span", "actor", "place", "role", "meeting", "statement", "ceasefire", "graph",
+                  "observation", "accusation")}
 
 PREFIXES = {
     **DATA_PREFIXES,
