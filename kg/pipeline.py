@@ -220,7 +220,7 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
         counts = {
             "documents": len(resolved.documents), "actors": len(resolved.actors), "roles": len(resolved.roles),
             "meetings": len(resolved.meetings), "statements": len(resolved.statements),
-            "ceasefires": len(resolved.ceasefires),
+            "ceasefires": len(resolved.ceasefires), "accusations": len(resolved.accusations),
         }
         stages.done("resolve")
 

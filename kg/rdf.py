@@ -118,7 +118,8 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
         ("party", KG.party), ("mediator", KG.mediator), ("Statement", KG.Statement), ("speaker", KG.speaker),
         ("text", KG.text), ("isQuote", KG.isQuote), ("about", KG.about),
         ("StatusObservation", KG.StatusObservation), ("statusObservation", KG.statusObservation),
-        ("observedStatus", KG.observedStatus))}
+        ("observedStatus", KG.observedStatus), ("Accusation", KG.Accusation), ("accuser", KG.accuser),
+        ("accused", KG.accused), ("concerns", KG.concerns))}
     entities = t.iri(str(ENTITIES_GRAPH))
     graphs: dict[str, str] = {}
     docs: dict[str, str] = {}
@@ -204,6 +205,17 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
             facts.append((V["status"], t.iri(str(CEASEFIRE_STATUS[c.status]))))
         yield from described(t.data(c.id), c.evidence, facts, c.date)
         yield from _observations(t, V, described, c, parties)
+
+    for acc in res.accusations:
+        said = f"{labels[acc.accuser]} accuses " if acc.accuser else ""
+        facts = [(V["type"], V["Accusation"]),
+                 (V["label"], t.text(f"{said}{labels[acc.accused]} of violating a ceasefire")),
+                 (V["accused"], t.data(acc.accused))]
+        if acc.accuser:
+            facts.append((V["accuser"], t.data(acc.accuser)))
+        if acc.ceasefire:
+            facts.append((V["concerns"], t.data(acc.ceasefire)))
+        yield from described(t.data(acc.id), acc.evidence, facts, acc.date)
 
     for s in res.statements:
         short = s.text if len(s.text) <= 80 else s.text[:77] + "..."

@@ -94,6 +94,16 @@ class GCeasefire:
 
 
 @dataclass(frozen=True)
+class GAccusation:
+    id: str
+    accuser: str | None  # None: the article itself reports the violation
+    accused: str
+    ceasefire: str | None
+    date: DateRef | None
+    evidence: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
 class Resolved:
     documents: tuple[Document, ...]
     actors: tuple[GActor, ...]
@@ -102,6 +112,7 @@ class Resolved:
     meetings: tuple[GMeeting, ...]
     statements: tuple[GStatement, ...]
     ceasefires: tuple[GCeasefire, ...]
+    accusations: tuple[GAccusation, ...] = ()
 
 
 def slug(text: str) -> str:
@@ -225,6 +236,7 @@ def resolve(extractions: list[Extraction]) -> Resolved:
         meetings=tuple(sorted(g_meetings, key=lambda m: m.id)),
         statements=tuple(sorted(g_statements.values(), key=lambda s: s.id)),
         ceasefires=tuple(sorted(g_truces, key=lambda c: c.id)),
+        accusations=resolve_accusations(extractions, aid, {k: truce_ids[id(t)] for k, t in local_truce.items()}),
     )
 
 
@@ -310,6 +322,22 @@ def _merge_meeting(c: dict, rec: dict) -> None:
     if not (c["date"] and c["date"].value):
         c["date"] = rec["date"] or c["date"]
     c["evidence"].extend(rec["evidence"])
+
+
+def resolve_accusations(extractions: list[Extraction], aid, truce_of: dict[tuple[str, int], str]):
+    """Each document's accusations, their actors and ceasefire resolved; each report its own node."""
+    out = {}
+    for x in extractions:
+        d = x.document.id
+        for a in x.accusations:
+            accused, accuser = aid(d, a.accused), aid(d, a.accuser)
+            if accused is None:
+                continue
+            ceasefire = truce_of.get((d, a.ceasefire.index)) if a.ceasefire else None
+            ev = a.evidence[0]
+            gid = "accusation/" + digest(d, ev.begin, ev.end, accuser or "", accused)
+            out[gid] = GAccusation(gid, accuser, accused, ceasefire, a.date, _spans(a.evidence))
+    return tuple(sorted(out.values(), key=lambda a: a.id))
 
 
 def link_ceasefires(extractions: list[Extraction], published: dict, aids):

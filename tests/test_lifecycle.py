@@ -138,3 +138,18 @@ def test_lifecycle_current_status_is_the_latest_observation(statuses, want):
     obs = [StatusObservation(f"d{i}", s, dt.date.fromisoformat(d), None, ()) for i, (d, s) in enumerate(statuses)]  # type: ignore[arg-type]
     assert current_status(obs) == want
     assert status_on(obs, dt.date(2022, 12, 31)) is None
+
+
+def test_lifecycle_accusations_by_party_concern_the_linked_ceasefire(truce_build):
+    found = rows(truce_build, "accusations.rq")
+    assert [(r["accuser"], r["accused"], r["date"], r["document"]) for r in found] == [
+        ("Azerbaijan", "Armenia", "2023-03-19", "a3")]
+    timeline = rows(truce_build, "ceasefire_timeline.rq")
+    linked = {r["ceasefire"] for r in timeline if r["document"] == "a1"}
+    assert {r["ceasefire"] for r in found} == linked  # the accusation is about the truce agreed in a1
+    for engine in ("oxigraph", "rdflib"):
+        for params, want in [(("accused=armenia",), 1), (("accuser=Azerbaijan",), 1), (("accuser=Armenia",), 0),
+                             (("accuser=Azerbaijan", "accused=Armenia"), 1)]:
+            text = q.run_file(QUERIES / "accusations.rq", graph_dir=truce_build, params=params, fmt="json",
+                              engine=engine)
+            assert len(json.loads(text)["results"]["bindings"]) == want, (engine, params)

@@ -296,7 +296,12 @@ def _fixture_ceasefires_on_date(build):
     assert len(rows(build, "ceasefires_on_date.rq")) == 2
 
 
+def _fixture_accusations(build):
+    assert rows(build, "accusations.rq") == []  # the seeds report no violation (rows: tests/test_lifecycle.py)
+
+
 FIXTURE_CHECKS = {
+    "accusations.rq": _fixture_accusations,
     "ceasefire_timeline.rq": _fixture_ceasefire_timeline, "ceasefires_on_date.rq": _fixture_ceasefires_on_date,
     "meetings.rq": _fixture_meetings, "actor_meetings.rq": _fixture_actor_meetings,
     "actor_statements.rq": _fixture_actor_statements, "ceasefire_statements.rq": _fixture_ceasefire_statements,
@@ -458,7 +463,13 @@ def _seed_ceasefires_on_date(build):
     assert len(rows(build, "ceasefires_on_date.rq", "date=2022-01-01")) == 1
 
 
+def _seed_accusations(build):
+    # "the ceasefire was enforced, broken by Egypt": Egypt mediates it, so no violation is read
+    assert rows(build, "accusations.rq") == []
+
+
 SEED_CHECKS = {
+    "accusations.rq": _seed_accusations,
     "ceasefire_timeline.rq": _seed_ceasefire_timeline, "ceasefires_on_date.rq": _seed_ceasefires_on_date,
     "meetings.rq": _seed_meetings, "actor_meetings.rq": _seed_actor_meetings,
     "actor_statements.rq": _seed_actor_statements, "ceasefire_statements.rq": _seed_ceasefire_statements,

@@ -99,6 +99,10 @@ ONE_ROW_PER = {
     "actors.rq": lambda b: sum(_count(b, str(c)) for c in (KG.Person, KG.Organization, KG.Country, KG.Group)),
     "document_counts.rq": lambda b: _count(b, str(KG.Document)),
     "evidence.rq": lambda b: sum(qd.predicate.value == str(KG.evidence) for qd in quads(b)),
+    "accusations.rq": lambda b: sum(qd.predicate.value == str(KG.evidence) for qd in quads(b)
+                                    if "/accusation/" in qd.subject.value),
+    "ceasefire_timeline.rq": lambda b: _count(b, str(KG.StatusObservation)),
+    "ceasefires_on_date.rq": lambda b: _count(b, str(KG.Ceasefire), str(KG.status)),
 }
 
 
