@@ -38,6 +38,11 @@ class _Charge:
     rules: list[str] = field(default_factory=list)
 
 
+def _or_none(actors: list[str]) -> list[str | None]:
+    """The actors, or one None: a violation told without a source has no accuser."""
+    return list(actors) if actors else [None]
+
+
 def read_accusations(ctx: DocContext, table: MentionTable, lex: Lexicon) -> Reading[Accusation]:
     """Every accusation of violating a ceasefire in the document, one per accuser, accused and day."""
     reader = _AccusationReader(ctx, table, lex)
@@ -82,7 +87,7 @@ class _AccusationReader:
             accused = [a for o in objects for a in self.table.actors_at(o)]
             rules = ["accusation.verb", "accusation.of_act", "accusation.accused"]
             for who in accused:
-                for accuser in accusers or [None]:
+                for accuser in _or_none(accusers):
                     self._add(sent, accuser, who, truce, self._date(act, verb), rules)
 
     def _traded(self, sent: Span, verb: Token) -> None:
@@ -122,7 +127,7 @@ class _AccusationReader:
         accusers, source_rules = self._sources(sent, verb)
         accusers = [a for a in accusers if a not in accused]
         for who in accused:
-            for accuser in accusers or [None]:
+            for accuser in _or_none(accusers):
                 self._add(sent, accuser, who, truce, self._date(verb, verb), rules + source_rules)
 
     # ---- arguments ------------------------------------------------------------------------------
