@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.lifecycle import LINK_WINDOW_DAYS, Report, link, observation
 from kg.models import (
@@ -29,6 +29,9 @@ from kg.models import (
     StatusObservation,
     meeting_group,
 )
+
+if TYPE_CHECKING:
+    from kg.curation import Change
 
 # Two reports of one ceasefire or meeting are at most this far apart (publication dates).
 CEASEFIRE_WINDOW_DAYS = LINK_WINDOW_DAYS
@@ -113,6 +116,7 @@ class Resolved:
     statements: tuple[GStatement, ...]
     ceasefires: tuple[GCeasefire, ...]
     accusations: tuple[GAccusation, ...] = ()
+    curation: tuple[Change, ...] = ()  # the curated changes applied (kg.curation), as provenance
 
 
 def slug(text: str) -> str:

@@ -28,6 +28,7 @@ class KG(DefinedNamespace):
     Ceasefire: URIRef
     StatusObservation: URIRef
     Accusation: URIRef
+    Curation: URIRef
     Document: URIRef
     TextSpan: URIRef
     Place: URIRef
@@ -72,6 +73,11 @@ class KG(DefinedNamespace):
     accuser: URIRef
     accused: URIRef
     concerns: URIRef
+    curationAction: URIRef
+    changedAttribute: URIRef
+    previousValue: URIRef
+    newValue: URIRef
+    reason: URIRef
     # datatype properties
     title: URIRef
     date: URIRef
@@ -121,7 +127,7 @@ KGD = Namespace(DATA_BASE)
 # One prefix per kind of data node keeps Turtle readable ("doc:000_x", not "kgd:doc\/000_x").
 DATA_PREFIXES = {name: Namespace(f"{DATA_BASE}{name}/") for name in
                  ("doc", "span", "actor", "place", "role", "meeting", "statement", "ceasefire", "graph",
-                  "observation", "accusation")}
+                  "observation", "accusation", "curation", "curator")}
 
 PREFIXES = {
     **DATA_PREFIXES,

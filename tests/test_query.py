@@ -300,7 +300,12 @@ def _fixture_accusations(build):
     assert rows(build, "accusations.rq") == []  # the seeds report no violation (rows: tests/test_lifecycle.py)
 
 
+def _no_curation(build):
+    assert rows(build, "curation.rq") == []  # no curation file (rows: tests/test_curation.py)
+
+
 FIXTURE_CHECKS = {
+    "curation.rq": _no_curation,
     "accusations.rq": _fixture_accusations,
     "ceasefire_timeline.rq": _fixture_ceasefire_timeline, "ceasefires_on_date.rq": _fixture_ceasefires_on_date,
     "meetings.rq": _fixture_meetings, "actor_meetings.rq": _fixture_actor_meetings,
@@ -469,6 +474,7 @@ def _seed_accusations(build):
 
 
 SEED_CHECKS = {
+    "curation.rq": _no_curation,
     "accusations.rq": _seed_accusations,
     "ceasefire_timeline.rq": _seed_ceasefire_timeline, "ceasefires_on_date.rq": _seed_ceasefires_on_date,
     "meetings.rq": _seed_meetings, "actor_meetings.rq": _seed_actor_meetings,
