@@ -206,6 +206,19 @@ class CeasefireWords:
 
 
 @dataclass(frozen=True)
+class AccusationWords:
+    """What makes an Accusation of violating a ceasefire (data/accusations.yaml)."""
+
+    accusing_verbs: Words
+    violation_verbs: Words
+    violation_nouns: Words
+    reciprocal_objects: Words
+    mutual_verbs: Words
+    mutual_nouns: Words
+    denial_verbs: Words
+
+
+@dataclass(frozen=True)
 class NoiseWords:
     """Scraped-page noise (data/noise.yaml): regular expressions and thresholds."""
 
@@ -247,6 +260,7 @@ class Lexicon:
     ceasefires: CeasefireWords
     noise: NoiseWords
     dates: DateWords
+    accusations: AccusationWords
     # normalised surface form -> known actor (countries, their aliases, demonyms, governments; organisations)
     names: Mapping[str, KnownActor]
     demonyms: Mapping[str, KnownActor]  # "israeli" -> Israel
@@ -372,6 +386,7 @@ def lexicon() -> Lexicon:
         titles=titles, actors=load_section(ActorWords, "actors.yaml"), places=load_section(PlaceWords, "places.yaml"),
         meetings=load_section(MeetingWords, "meetings.yaml"), ceasefires=load_section(CeasefireWords, "ceasefires.yaml"),
         noise=load_section(NoiseWords, "noise.yaml"), dates=load_section(DateWords, "dates.yaml"),
+        accusations=load_section(AccusationWords, "accusations.yaml"),
         names=types.MappingProxyType(names), demonyms=types.MappingProxyType(demonyms),
         capitals=types.MappingProxyType(capitals),
         title_heads=frozenset(h.lower() for h in titles.heads),
