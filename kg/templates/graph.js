@@ -6,6 +6,26 @@
   var data = JSON.parse(document.getElementById("kg-data").textContent);
   var $ = function (id) { return document.getElementById(id); };
   var nf = new Intl.NumberFormat("en");
+  // The nodes and edges are a pyvis Network's (kg.network() in Python): each node a dict of
+  // vis-network fields (label, shape, color, size, value, x, y...) and kg's own fields (iri, cls,
+  // docs, evidence, rules...). Nodes a user added in Python may lack kg's fields: defaults here.
+  var idIndex = new Map();
+  data.nodes.forEach(function (n, k) {
+    idIndex.set(n.id, k);
+    if (n.label === undefined || n.label === null) n.label = String(n.id);
+    n.label = String(n.label);
+    if (!n.cls) n.cls = n.group ? String(n.group) : "Other";
+    if (!Array.isArray(n.docs)) n.docs = [];
+    if (!Array.isArray(n.evidence)) n.evidence = [];
+    if (!Array.isArray(n.rules)) n.rules = [];
+    if (typeof n.degree !== "number") n.degree = 0;
+    if (typeof n.betweenness !== "number") n.betweenness = 0;
+    if (!n.iri) n.iri = String(n.id);
+  });
+  // Edges as [from index, to index, property name]: pyvis's from/to are node ids.
+  data.edgeList = data.edges;
+  data.edges = data.edgeList.filter(function (e) { return idIndex.has(e.from) && idIndex.has(e.to); })
+    .map(function (e) { return [idIndex.get(e.from), idIndex.get(e.to), String(e.prop || e.label || e.title || "")]; });
   var N = data.nodes.length, E = data.edges.length;
   var BIG = N > 1500, HUGE = N > 6000;
   var LABEL_MAX = 38;
@@ -94,6 +114,7 @@
     return svg;
   }
   function darker(hex) {
+    if (!/^#[0-9a-fA-F]{6}$/.test(String(hex))) return hex;
     var n = parseInt(hex.slice(1), 16), f = 0.62;
     var r = Math.round((n >> 16) * f), g = Math.round(((n >> 8) & 255) * f), b = Math.round((n & 255) * f);
     return "#" + ((1 << 24) + (r << 16) + (g << 8) + b).toString(16).slice(1);
@@ -131,57 +152,49 @@
                highlight: { background: c.color, border: "#000000" }, hover: { background: c.color, border: "#000000" } },
       borderWidth: 1, borderWidthSelected: 3
     };
-    if (c.shape === "octagon") { g.shape = "custom"; g.ctxRenderer = octagonRenderer; }
-    else g.shape = c.shape;
-    groups[c.name] = g;
+    groups[c.name] = g;  // colours only: each node's own shape (kg's class shape, or the user's) wins
   });
+  // The vis-network fields of a pyvis node that the page passes on (never "title": vis would show it as HTML).
+  var STYLE = ["color", "size", "borderWidth", "font", "mass", "physics", "fixed", "opacity", "level", "margin"];
   var visNodes = new Array(N);
   for (var i = 0; i < N; i++) {
     var n = data.nodes[i];
-    visNodes[i] = { id: i, label: short(n.label), group: n.cls, value: n.degree, x: n.x, y: n.y };
+    var v = { id: i, label: short(n.label), group: groups[n.cls] ? n.cls : undefined,
+              value: typeof n.value === "number" ? n.value : n.degree, x: n.x, y: n.y };
+    var shape = typeof n.shape === "string" && n.shape !== "image" && n.shape !== "circularImage" ? n.shape
+      : (classInfo[n.cls] || {}).shape || "dot";
+    if (shape === "octagon") { v.shape = "custom"; v.ctxRenderer = octagonRenderer; }  // vis-network has none
+    else v.shape = shape;
+    STYLE.forEach(function (key) { if (n[key] !== undefined && n[key] !== null) v[key] = n[key]; });
+    visNodes[i] = v;
   }
   var edgeLabels = E <= 400;
   $("kg-edge-labels").checked = edgeLabels;
+  var ESTYLE = ["width", "dashes", "smooth", "physics", "length", "font"];
+  var shownEdges = data.edgeList.filter(function (e) { return idIndex.has(e.from) && idIndex.has(e.to); });
   var visEdges = new Array(E);
   for (var j = 0; j < E; j++) {
-    var e = data.edges[j], colour = (propInfo[e[2]] || {}).color || "#999999";
+    var e = data.edges[j], raw = shownEdges[j];
+    var colour = typeof raw.color === "string" ? raw.color : (propInfo[e[2]] || {}).color || "#999999";
     visEdges[j] = { id: j, from: e[0], to: e[1], label: edgeLabels ? e[2] : undefined,
                     color: { color: colour, highlight: darker(colour), hover: darker(colour), opacity: 0.85 } };
+    if (raw.arrows !== undefined && raw.arrows !== "to") visEdges[j].arrows = raw.arrows;  // "to": pyvis's default
+    ESTYLE.forEach(function (key) { if (raw[key] !== undefined && raw[key] !== null) visEdges[j][key] = raw[key]; });
   }
   var nodes = new vis.DataSet(visNodes);
   var edges = new vis.DataSet(visEdges);
 
-  // Physics refines the layout computed by kg, then stops: fewer iterations the bigger the graph,
-  // none above kg's limit (data.physics false), where kg's layout is kept as it is.
-  var PHYSICS = N > 0 && data.physics;
-  // One iteration costs ~30 us per node in headless Chromium on 2 cores (bench/viz.md): ~2.5 s in all.
-  var iterations = Math.max(20, Math.min(300, Math.round(80000 / Math.max(N, 1))));
-  var options = {
-    autoResize: true,
-    groups: groups,
-    nodes: {
-      font: { size: N <= 300 ? 16 : 14, face: "system-ui, sans-serif", color: "#1f2328", strokeWidth: 3, strokeColor: "#ffffff" },
-      scaling: { min: 9, max: 42, label: { enabled: false, drawThreshold: 5 } }
-    },
-    edges: {
-      width: 1.2, selectionWidth: 2,
-      arrows: { to: { enabled: !BIG, scaleFactor: 0.45 } },
-      font: { size: 10, color: "#57606a", strokeWidth: 3, strokeColor: "#ffffff", align: "middle" },
-      smooth: N <= 300 ? { enabled: true, type: "continuous", roundness: 0.3 } : false
-    },
-    layout: { randomSeed: 7, improvedLayout: false },
-    physics: {
-      enabled: PHYSICS,
-      solver: "forceAtlas2Based",
-      forceAtlas2Based: { gravitationalConstant: N <= 300 ? -75 : -60, centralGravity: 0.012,
-                          springLength: N <= 300 ? 110 : 100, springConstant: 0.06,
-                          damping: 0.5, avoidOverlap: N <= 300 ? 0.4 : N <= 1500 ? 0.2 : 0 },
-      maxVelocity: 60, minVelocity: 1.5, timestep: 0.5,
-      stabilization: { enabled: PHYSICS, iterations: iterations, updateInterval: Math.max(5, Math.round(iterations / 20)), fit: true }
-    },
-    interaction: { hover: !HUGE, tooltipDelay: 150, hideEdgesOnDrag: BIG, hideEdgesOnZoom: HUGE,
-                   multiselect: false, navigationButtons: false, keyboard: false }
-  };
+  // The options are the pyvis Network's (kg sets them for the graph's size: physics refines kg's
+  // layout, then stops; none above kg's limit); the groups draw kg's classes.
+  var options = data.options && typeof data.options === "object" ? data.options : {};
+  if (options.configure) options.configure = { enabled: false };  // its panel would need the network
+  options.autoResize = true;
+  options.groups = groups;
+  options.physics = options.physics || {};
+  var PHYSICS = N > 0 && options.physics.enabled !== false;
+  options.physics.enabled = PHYSICS;
+  if (options.physics.stabilization && typeof options.physics.stabilization === "object") options.physics.stabilization.enabled = PHYSICS;
+  options.interaction = options.interaction || {};
   var container = $("kg-network");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
   var s0 = data.stats;
