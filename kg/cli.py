@@ -85,9 +85,11 @@ def main() -> None:
 @click.option("--split-format", type=click.Choice(["nq", "trig"]), default="nq", show_default=True,
               help="Format of the --split shards: N-Quads or TriG.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary (warnings as they come, on stderr).")
+@click.option("--curation", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
+              help="Curation file to apply (default: the curation.yaml of each input folder; see `kg curate`).")
 @_friendly
 def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_memory, engine, scheduler, spill_after,
-          split, split_format, quiet) -> None:
+          split, split_format, quiet, curation) -> None:
     """Build the graph of PATHS (files, folders of .txt/.md/.html, or .jsonl corpora).
 
     \b
@@ -103,7 +105,7 @@ def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_me
         inputs=tuple(paths), out=out, model=model or os.environ.get("KG_SPACY_MODEL"),
         jobs=jobs, cache=not no_cache, store=store, html=not no_html, progress=not quiet,
         doc_timeout=doc_timeout, doc_memory=doc_memory, engine="dask" if scheduler else engine,
-        scheduler=scheduler, spill_after=spill_after, split=split, split_format=split_format,
+        scheduler=scheduler, spill_after=spill_after, split=split, split_format=split_format, curation=curation,
     )
     held: list[str] = []  # listed in the summary; printed here only if the build fails
 
@@ -246,12 +248,30 @@ def explain(source, published, model, displacy_out) -> None:
 
 @main.command(name="export")
 @graph_option
-@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf"]), required=True)
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="File (default: GRAPH/kg.FORMAT).")
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "events-csv", "events-parquet"]),
+              required=True, help="graphml/gexf: the network; events-csv/events-parquet: the event table.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="File (default: GRAPH/kg.FORMAT, GRAPH/events.csv or GRAPH/events.parquet).")
 @_friendly
 def export_network(graph_dir, fmt, out) -> None:
-    """Write the graph for Gephi or Cytoscape (GraphML or GEXF, via networkx)."""
+    """Write the network (GraphML, GEXF) or the event table (CSV, Parquet).
+
+    The network is for Gephi or Cytoscape (via networkx). The event table has one row per event:
+    date, CAMEO/PLOVER codes, actors, status, documents, evidence, rules.
+
+    \b
+    Examples:
+      kg export --format gexf
+      kg export --format events-parquet --out events.parquet
+    """
     from kg.viz import export_network as run_export
+
+    if fmt.startswith("events-"):
+        from kg.event_table import export_events
+
+        table, count = export_events(graph_dir, fmt, out or graph_dir / ("events." + fmt.split("-", 1)[1]))
+        click.echo(f"wrote {table}: {count:,} events")
+        return
 
     path = run_export(graph_dir, fmt, out or graph_dir / f"kg.{fmt}")
     click.echo(f"wrote {path}")

@@ -297,7 +297,8 @@ def sort_graphs(items: Iterable[tuple[str, str] | GraphBlock], folder: Path, run
                 index.append((item.graph, offset, len(item.data)))
                 offset += len(item.data)
                 cut = len(item.graph) + 3  # " <g> ." at the end of each line
-                union.extend(line[:-cut] for line in item.data.decode().splitlines())
+                # "\n" only: a literal may hold U+2028 and the like, which str.splitlines() also cuts at
+                union.extend(line[:-cut] for line in item.data.decode().split("\n") if line)
             else:
                 graph, spo = item
                 rest.add(f"{graph} {spo}")
@@ -327,7 +328,7 @@ def _graphs(rest: Iterable[str], index: list[tuple[str, int, int]], blocks) -> I
         if len(data) == 1:
             yield graph, data[0]
         else:  # one graph from several sources: its lines merged again
-            yield graph, "".join(sorted({line for d in data for line in d.decode().splitlines(keepends=True)})).encode()
+            yield graph, "".join(sorted({line + "\n" for d in data for line in d.decode().split("\n") if line})).encode()
 
 
 def _write_graphs(graphs: Iterable[tuple[str, bytes]], union, folder: Path) -> SortedGraph:
@@ -405,8 +406,8 @@ def write_shards(graph: SortedGraph, n: int, fmt: str = "nq") -> str:
     n = max(1, min(n, len(ranges)))
     cuts: list[tuple[int, int]] = []  # byte ranges of graph.nquads, at graph boundaries
     start = 0
-    for _, end in ranges:
-        if end >= total * (len(cuts) + 1) / n and len(cuts) < n - 1:
+    for _, end in ranges:  # a shard ends once it holds its even share of what is left
+        if len(cuts) < n - 1 and end - start >= (total - start) / (n - len(cuts)):
             cuts.append((start, end))
             start = end
     if start < total or not cuts:

@@ -81,6 +81,7 @@ class BuildSettings:
     batch_size: int = 32  # documents per batch handed to a worker
     doc_timeout: float | None = 120.0  # seconds one document may take to read; None or 0: no limit
     doc_memory: int | None = 2000  # MB a worker may grow by while reading one document; None or 0: no limit
+    curation: Path | None = None  # None: the curation.yaml of each input folder, if any (kg.curation)
     engine: str = "local"  # "local": kg's worker processes (kg.parallel); "dask": a Dask cluster (kg.distributed)
     scheduler: str | None = None  # the Dask scheduler's address (implies engine "dask"); None: a LocalCluster of jobs workers
     # documents whose records a build keeps in memory (~46 KB each); beyond, they are spilled to disk
@@ -180,6 +181,7 @@ def build(settings: BuildSettings, warn: Warn = lambda msg: None,
 
 def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) -> BuildReport:
     from kg.cache import ExtractionCache
+    from kg.curation import curate_stream
     from kg.export import (
         CACHE_DIR,
         GraphBlock,
@@ -259,21 +261,24 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
         for _, said in sorted(noted):  # in input order
             for w in said:
                 note(w)
+        # curation after resolution (kg.curation): the entities and each document's part as corrected
+        entities, parts, curated = curate_stream(entities, parts, settings.inputs, settings.curation, note)
         stages.done("resolve")
 
         writer = Writer()
         listed: list[dict] = []
-        n_statements = 0
+        n_statements = n_accusations = 0
 
         salt = _writer_fingerprint()
 
         def quads():
-            nonlocal n_statements
+            nonlocal n_statements, n_accusations
             yield from writer.entities(entities)
             for part in parts:
                 d = part.document
                 listed.append({"id": d.id, "path": d.path, "published": d.published})
                 n_statements += len(part.statements)
+                n_accusations += len(part.accusations)
                 yield from writer.statements(part)
                 # the document's graph: kept from an earlier build when made of the same records
                 digest = _part_digest(salt, part)
@@ -290,6 +295,7 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
         counts = {
             "documents": n_extracted, "actors": len(entities.actors), "roles": len(entities.roles),
             "meetings": len(entities.meetings), "statements": n_statements, "ceasefires": len(entities.ceasefires),
+            "accusations": n_accusations, **({"curated changes": curated} if curated else {}),
         }
         info = {
             "kg": __version__, "inputs": [str(p) for p in settings.inputs], "documents": listed,
@@ -450,7 +456,8 @@ def _part_digest(salt: str, part) -> str:
     """The digest of what a document's graph is made of (``kg.rdf.Writer.document_graph``)."""
     d = part.document
     made_of = (d.id, d.title, d.published, d.source, d.text, part.actors, part.evidence,
-               tuple((s.id, s.evidence) for s in part.statements))
+               tuple((s.id, s.evidence) for s in part.statements), tuple((a.id, a.evidence) for a in part.accusations),
+               tuple((c, o.evidence) for c, o in part.observations))
     return hashlib.sha256(salt.encode() + repr(made_of).encode("utf-8", "surrogatepass")).hexdigest()
 
 

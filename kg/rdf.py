@@ -27,13 +27,14 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from kg.models import Span
-from kg.resolve import DocumentPart, GCeasefire, GMeeting, GRole, GStatement, Resolved
-from kg.vocab import ACTOR_CLASSES, CEASEFIRE_STATUS, KG, KGD, MEETING_MODE, MEETING_STATUS, NIF, bind_prefixes
+from kg.models import Span, StatusObservation
+from kg.resolve import DocumentPart, GAccusation, GCeasefire, GMeeting, GRole, GStatement, Resolved, digest, slug
+from kg.vocab import ACTOR_CLASSES, CEASEFIRE_STATUS, FOAF, KG, KGD, MEETING_MODE, MEETING_STATUS, NIF, bind_prefixes
 
 ENTITIES_GRAPH = KGD["graph/entities"]
+CURATION_GRAPH = KGD["graph/curation"]
 
 
 def doc_iri(doc_id: str) -> URIRef:
@@ -127,6 +128,8 @@ def document_parts(res: Resolved) -> Iterator[DocumentPart]:
     actors: dict[str, list[str]] = defaultdict(list)
     evidence: dict[str, list[tuple[str, tuple[Span, ...]]]] = defaultdict(list)
     said: dict[str, list[GStatement]] = defaultdict(list)
+    accused: dict[str, list[GAccusation]] = defaultdict(list)
+    observed: dict[str, list[tuple[str, StatusObservation]]] = defaultdict(list)
     for a in res.actors:
         for d in a.documents:
             actors[d].append(a.id)
@@ -139,9 +142,14 @@ def document_parts(res: Resolved) -> Iterator[DocumentPart]:
             evidence[d].append((fact.id, tuple(spans)))
     for st in res.statements:
         said[st.evidence[0].doc_id if st.evidence else ""].append(st)
+    for acc in res.accusations:
+        accused[acc.evidence[0].doc_id if acc.evidence else ""].append(acc)
+    for c in res.ceasefires:
+        for o in c.observations:
+            observed[o.doc_id].append((c.id, o))
     for doc in res.documents:
         yield DocumentPart(doc, tuple(actors.pop(doc.id, ())), tuple(evidence.pop(doc.id, ())),
-                           tuple(said.pop(doc.id, ())))
+                           tuple(said.pop(doc.id, ())), tuple(accused.pop(doc.id, ())), tuple(observed.pop(doc.id, ())))
 
 
 class Writer:
@@ -161,13 +169,25 @@ class Writer:
             ("participant", KG.participant), ("location", KG.location), ("status", KG.status), ("mode", KG.mode),
             ("Ceasefire", KG.Ceasefire), ("party", KG.party), ("mediator", KG.mediator),
             ("Statement", KG.Statement), ("speaker", KG.speaker), ("text", KG.text), ("isQuote", KG.isQuote),
-            ("about", KG.about))}
+            ("about", KG.about), ("StatusObservation", KG.StatusObservation),
+            ("statusObservation", KG.statusObservation), ("observedStatus", KG.observedStatus),
+            ("Accusation", KG.Accusation), ("accuser", KG.accuser), ("accused", KG.accused),
+            ("concerns", KG.concerns),
+            # interop (rules, event and country codes)
+            ("notation", SKOS.notation), ("pref", SKOS.prefLabel), ("definition", SKOS.definition),
+            ("inScheme", SKOS.inScheme), ("EventCode", KG.EventCode), ("cameoScheme", KG.CameoScheme),
+            ("ploverScheme", KG.PloverScheme), ("eventCode", KG.eventCode), ("ploverType", KG.ploverType),
+            ("ploverMode", KG.ploverMode), ("rule", KG.rule), ("isoCode", KG.isoCode), ("cameoCode", KG.cameoCode),
+            ("page", FOAF.isPrimaryTopicOf), ("sameAs", OWL.sameAs))}
         self.graph = t.iri(str(ENTITIES_GRAPH))
         self.labels: dict[str, str] = {}
+        self.parties: dict[str, str] = {}  # a ceasefire's parties, as its observations' labels name them
+        self.codes: set[str] = set()  # the CAMEO codes written so far (each code's node once)
         t.keep()
 
     def entities(self, res: Resolved) -> Iterator[tuple[str, str]]:
-        """The entities graph without statements and evidence: actors, places, roles, meetings, ceasefires."""
+        """The entities graph without statements, accusations, observations and evidence: actors, places,
+        roles, meetings, ceasefires, their rules and codes, countries' codes; and the curation graph."""
         t, V, entities, labels = self.t, self.V, self.graph, self.labels
         for a in res.actors:
             node = t.data(a.id)
@@ -210,6 +230,68 @@ class Writer:
             if c.status:
                 facts.append((V["status"], t.iri(str(CEASEFIRE_STATUS[c.status]))))
             yield from self._facts(t.data(c.id), facts, c.date)
+            self.parties[c.id] = parties
+        yield from self._interop(res)
+        yield from _curation(t, res)
+
+    def _interop(self, res: Resolved) -> Iterator[tuple[str, str]]:
+        """The rules behind each fact, event codes (CAMEO, PLOVER), countries' codes and links (``interop_statements``)."""
+        from kg import codes as kc
+
+        t, V, g = self.t, self.V, self.graph
+        for r in res.roles:
+            yield from self._coded(r.id, r.rules, None)
+        for m in res.meetings:
+            yield from self._coded(m.id, m.rules, kc.event_code("meetings", kind=m.kind, status=m.status, mode=m.mode))
+        for c in res.ceasefires:
+            yield from self._coded(c.id, c.rules, kc.event_code("ceasefires", status=c.status))
+        for a in res.actors:
+            found = kc.country(a.label) if a.kind == "Country" else None
+            if found is None:
+                continue
+            node = t.data(a.id)
+            yield g, f"{node} {V['isoCode']} {t.text(found.iso3)}"
+            yield g, f"{node} {V['cameoCode']} {t.text(found.cameo)}"
+            yield g, f"{node} {V['page']} {t.iri(found.wikipedia)}"
+            yield g, f"{node} {V['sameAs']} {t.iri(found.dbpedia)}"
+
+    def _coded(self, node_id: str, rules: tuple[str, ...], code: str | None) -> Iterator[tuple[str, str]]:
+        """``fact kg:rule "id"`` for each rule, ``fact kg:eventCode code``, and the code's node the first time."""
+        t, V, g = self.t, self.V, self.graph
+        node = t.data(node_id)
+        for rule in sorted(set(rules)):
+            yield g, f"{node} {V['rule']} {t.text(rule)}"
+        if code is None:
+            return
+        yield g, f"{node} {V['eventCode']} {t.data(f'code/cameo-{code}')}"
+        if code in self.codes:
+            return
+        self.codes.add(code)
+        from kg import codes as kc
+
+        table = kc.codes()
+        entry = table.cameo[code]
+        node = t.data(f"code/cameo-{code}")
+        yield g, f"{node} {V['type']} {V['EventCode']}"
+        yield g, f"{node} {V['label']} {t.text(f'CAMEO {code}: {entry.label}')}"
+        yield g, f"{node} {V['notation']} {t.text(code)}"
+        yield g, f"{node} {V['pref']} {t.text(entry.label)}"
+        yield g, f"{node} {V['definition']} {t.text(entry.meaning)}"
+        yield g, f"{node} {V['inScheme']} {V['cameoScheme']}"
+        yield g, f"{node} {V['source']} {t.text(table.sources['cameo']['citation'])}"
+        if entry.plover_mode:
+            yield g, f"{node} {V['ploverMode']} {t.text(entry.plover_mode)}"
+        if entry.plover:
+            name = entry.plover
+            yield g, f"{node} {V['ploverType']} {t.data(f'code/plover-{name}')}"
+            node = t.data(f"code/plover-{name}")
+            yield g, f"{node} {V['type']} {V['EventCode']}"
+            yield g, f"{node} {V['label']} {t.text(f'PLOVER {name}')}"
+            yield g, f"{node} {V['notation']} {t.text(name)}"
+            yield g, f"{node} {V['pref']} {t.text(name)}"
+            yield g, f"{node} {V['definition']} {t.text(table.plover[name].meaning)}"
+            yield g, f"{node} {V['inScheme']} {V['ploverScheme']}"
+            yield g, f"{node} {V['source']} {t.text(table.sources['plover']['citation'])}"
 
     def document(self, part: DocumentPart) -> Iterator[tuple[str, str]]:
         """A document's graph (``document_graph``) and its statements (``statements``)."""
@@ -246,17 +328,50 @@ class Writer:
             yield from self._evidence(t.data(fact), spans)
         for s in part.statements:
             yield from self._evidence(t.data(s.id), s.evidence)
+        for acc in part.accusations:
+            yield from self._evidence(t.data(acc.id), acc.evidence)
+        for c, o in part.observations:
+            yield from self._evidence(t.data(_observation_id(c, o)), o.evidence)
 
     def statements(self, part: DocumentPart) -> Iterator[tuple[str, str]]:
-        """A document's statements, in the entities graph (their labels name the speakers: after ``entities``)."""
-        t, V = self.t, self.V
+        """A document's statements, accusations and reports of ceasefires' status, in the entities graph
+        (their labels name actors and ceasefires' parties: after ``entities``)."""
+        from kg import codes as kc
+
+        t, V, labels = self.t, self.V, self.labels
         for s in part.statements:
             short = s.text if len(s.text) <= 80 else s.text[:77] + "..."
-            facts = [(V["type"], V["Statement"]), (V["label"], t.text(f"{self.labels[s.speaker]}: {short}")),
+            facts = [(V["type"], V["Statement"]), (V["label"], t.text(f"{labels[s.speaker]}: {short}")),
                      (V["speaker"], t.data(s.speaker)), (V["text"], t.text(s.text)),
                      (V["isQuote"], t.boolean(s.quote))]
             facts.extend((V["about"], t.data(a)) for a in s.about)
             yield from self._facts(t.data(s.id), facts, s.date)
+            yield from self._coded(s.id, s.rules, kc.event_code("statements"))
+        for acc in part.accusations:
+            said = f"{labels[acc.accuser]} accuses " if acc.accuser else ""
+            facts = [(V["type"], V["Accusation"]),
+                     (V["label"], t.text(f"{said}{labels[acc.accused]} of violating a ceasefire")),
+                     (V["accused"], t.data(acc.accused))]
+            if acc.accuser:
+                facts.append((V["accuser"], t.data(acc.accuser)))
+            if acc.ceasefire:
+                facts.append((V["concerns"], t.data(acc.ceasefire)))
+            yield from self._facts(t.data(acc.id), facts, acc.date)
+        # a ceasefire's dated status observations (kg.lifecycle): one node per report, its status as of its day
+        for c, o in part.observations:
+            parties = self.parties[c]
+            obs = t.data(_observation_id(c, o))
+            yield self.graph, f"{t.data(c)} {V['statusObservation']} {obs}"
+            facts = [(V["type"], V["StatusObservation"]),
+                     (V["label"], t.text(f"{o.status or 'reported'}: {parties or 'ceasefire'}"
+                                         + (f" ({o.day.isoformat()})" if o.day else "")))]
+            if o.status:
+                facts.append((V["observedStatus"], t.iri(str(CEASEFIRE_STATUS[o.status]))))
+            if o.day:
+                facts.append((V["date"], t.day(o.day)))
+            if o.date:
+                facts.append((V["dateText"], t.text(o.date.text)))
+            yield from self._facts(obs, facts)
 
     def _facts(self, node: str, facts: list[tuple[str, str]], date=None) -> Iterator[tuple[str, str]]:
         """A fact's attributes, once, in the entities graph."""
@@ -280,6 +395,74 @@ class Writer:
             yield g, f"{si} {V['begin']} {t.count(s.begin)}"
             yield g, f"{si} {V['end']} {t.count(s.end)}"
             yield g, f"{si} {V['anchor']} {t.text(s.text)}"
+
+
+def _observation_id(ceasefire: str, o: StatusObservation) -> str:
+    first = o.evidence[0]
+    return "observation/" + digest(ceasefire, o.doc_id, first.begin, first.end)
+
+
+def interop_statements(res: Resolved) -> Iterator[tuple[str, str]]:
+    """The rules behind each fact, event codes (CAMEO, PLOVER) and country codes and links, as N-Quads text.
+
+    In the entities graph: ``fact kg:rule "meeting.verb"`` for each rule id a record carries;
+    ``event kg:eventCode code`` with one node per CAMEO code used (label, meaning, citation, its
+    PLOVER type and mode); ``country kg:isoCode, kg:cameoCode, foaf:isPrimaryTopicOf (Wikipedia),
+    owl:sameAs (DBpedia)``. Codes come from kg/nlp/data/codes.yaml and country_codes.tsv.
+    """
+    from kg import codes as kc
+
+    writer = Writer()
+    yield from writer._interop(res)
+    for s in res.statements:
+        yield from writer._coded(s.id, s.rules, kc.event_code("statements"))
+
+
+def _curation(t: _Terms, res: Resolved) -> Iterator[tuple[str, str]]:
+    """The curated changes (kg.curation) as PROV-O activities, in their own named graph: what
+    changed (the attribute, the nodes used and generated), from what (the previous value), by
+    whom (a prov:Agent), when (the curation file's date) and why."""
+    if not res.curation:
+        return
+    g = t.iri(str(CURATION_GRAPH))
+    V = {name: t.iri(str(term)) for name, term in (
+        ("type", RDF.type), ("label", RDFS.label), ("Curation", KG.Curation), ("Activity", PROV.Activity),
+        ("Agent", PROV.Agent), ("associated", PROV.wasAssociatedWith), ("ended", PROV.endedAtTime),
+        ("used", PROV.used), ("generated", PROV.generated), ("action", KG.curationAction),
+        ("attribute", KG.changedAttribute), ("previous", KG.previousValue), ("new", KG.newValue),
+        ("reason", KG.reason), ("identifier", DCTERMS.identifier))}
+    when = f"^^<{XSD.dateTime}>"
+    for c in res.curation:
+        node = t.data(f"curation/{c.number}-{c.entry}")
+        agent = t.data(f"curator/{slug(c.by)}")
+        yield g, f"{agent} {V['type']} {V['Agent']}"
+        yield g, f"{agent} {V['label']} {t.text(c.by)}"
+        yield g, f"{node} {V['type']} {V['Curation']}"
+        yield g, f"{node} {V['type']} {V['Activity']}"
+        yield g, f"{node} {V['label']} {t.text(c.label)}"
+        yield g, f"{node} {V['identifier']} {t.text(c.entry)}"
+        yield g, f"{node} {V['action']} {t.text(c.action)}"
+        yield g, f"{node} {V['associated']} {agent}"
+        yield g, f'{node} {V["ended"]} "{c.when}"{when}'
+        if c.why:
+            yield g, f"{node} {V['reason']} {t.text(c.why)}"
+        if c.attribute:
+            yield g, f"{node} {V['attribute']} {t.text(c.attribute)}"
+        if c.previous is not None:
+            yield g, f"{node} {V['previous']} {t.text(_value(c.previous))}"
+        if c.new is not None:
+            yield g, f"{node} {V['new']} {t.text(_value(c.new))}"
+        for used in c.used:
+            yield g, f"{node} {V['used']} {t.data(used)}"
+        for made in c.generated:
+            yield g, f"{node} {V['generated']} {t.data(made)}"
+
+
+def _value(value: str) -> str:
+    """A previous or new value as text: a node of the data by its full IRI."""
+    if re.fullmatch(r"(actor|meeting|statement|ceasefire|accusation|role)/[^\s]+", value):
+        return _KGD + value
+    return value
 
 
 def _source(t: _Terms, value: str) -> str:

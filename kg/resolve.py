@@ -14,8 +14,9 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kg.lifecycle import LINK_WINDOW_DAYS, Report, current_status, link, observation, observation_order
 from kg.models import (
     Actor,
     ActorKind,
@@ -27,12 +28,15 @@ from kg.models import (
     MeetingMode,
     MeetingStatus,
     Span,
+    StatusObservation,
     meeting_group,
-    status_rank,
 )
 
+if TYPE_CHECKING:
+    from kg.curation import Change
+
 # Two reports of one ceasefire or meeting are at most this far apart (publication dates).
-CEASEFIRE_WINDOW_DAYS = 30
+CEASEFIRE_WINDOW_DAYS = LINK_WINDOW_DAYS
 MEETING_WINDOW_DAYS = 7
 
 
@@ -58,6 +62,7 @@ class GRole:
     title: str
     affiliation: str | None
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class GMeeting:
     location: str | None
     date: DateRef | None
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ class GStatement:
     about: tuple[str, ...]
     date: DateRef | None
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
 
 
 @dataclass(frozen=True)
@@ -88,9 +95,22 @@ class GCeasefire:
     id: str
     parties: tuple[str, ...]
     mediators: tuple[str, ...]
-    status: CeasefireStatus | None
+    status: CeasefireStatus | None  # the current status: that of the latest observation
     date: DateRef | None
     evidence: tuple[Span, ...]
+    observations: tuple[StatusObservation, ...] = ()  # each report's status, day and evidence
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
+
+
+@dataclass(frozen=True)
+class GAccusation:
+    id: str
+    accuser: str | None  # None: the article itself reports the violation
+    accused: str
+    ceasefire: str | None
+    date: DateRef | None
+    evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
 
 
 @dataclass(frozen=True)
@@ -102,6 +122,8 @@ class Resolved:
     meetings: tuple[GMeeting, ...]
     statements: tuple[GStatement, ...]
     ceasefires: tuple[GCeasefire, ...]
+    accusations: tuple[GAccusation, ...] = ()
+    curation: tuple[Change, ...] = ()  # the curated changes applied (kg.curation), as provenance
 
 
 def slug(text: str) -> str:
@@ -117,33 +139,63 @@ def digest(*parts) -> str:
 @dataclass(frozen=True)
 class DocumentPart:
     """What one document contributes to the graph once resolved: its node, the actors it mentions,
-    the evidence it gives each fact, and its statements (``kg.rdf.document_statements`` writes it)."""
+    the evidence it gives each fact, its statements and accusations, and its reports of ceasefires'
+    status (``kg.rdf.Writer.document`` writes it)."""
 
     document: Document
     actors: tuple[str, ...]  # ids of the actors it mentions
     evidence: tuple[tuple[str, tuple[Span, ...]], ...]  # (role, meeting or ceasefire id, its spans here)
     statements: tuple[GStatement, ...]
+    accusations: tuple[GAccusation, ...] = ()
+    observations: tuple[tuple[str, StatusObservation], ...] = ()  # (ceasefire id, this document's report of it)
 
 
 def resolve(extractions: list[Extraction]) -> Resolved:
     """Every document's records -> the resolved graph, in memory (``resolve_stream`` for a corpus on disk)."""
     extractions = sorted(extractions, key=lambda x: x.document.id)
     entities, parts = resolve_stream(extractions, documents=True)
+    return assemble(entities, parts, documents=tuple(x.document for x in extractions))
+
+
+def assemble(entities: Resolved, parts: Iterable[DocumentPart], documents: tuple[Document, ...] | None = None,
+             mentions: bool = False) -> Resolved:
+    """The entities and every document's part as one ``Resolved`` in memory (evidence, statements,
+    accusations, ceasefires' observations gathered); with ``mentions``, each actor's documents
+    from the parts. ``documents`` (default: the parts') in the order given."""
     evidence: dict[str, list[Span]] = defaultdict(list)
     statements: dict[str, GStatement] = {}
+    accusations: dict[str, GAccusation] = {}
+    observations: dict[str, list[StatusObservation]] = defaultdict(list)
+    mentioned: dict[str, list[str]] = defaultdict(list)
+    docs: list[Document] = []
     for part in parts:
+        docs.append(part.document)
         for fact, spans in part.evidence:
             evidence[fact].extend(spans)
         for s in part.statements:
             statements[s.id] = s
+        for a in part.accusations:
+            accusations[a.id] = a
+        for c, o in part.observations:
+            observations[c].append(o)
+        if mentions:
+            for actor in part.actors:
+                mentioned[actor].append(part.document.id)
+    actors = entities.actors if not mentions else tuple(
+        dataclasses.replace(a, documents=tuple(sorted(set(a.documents) | set(mentioned[a.id]))))
+        for a in entities.actors)
     return Resolved(
-        documents=tuple(x.document for x in extractions),
-        actors=entities.actors,
+        documents=documents if documents is not None else tuple(docs),
+        actors=actors,
         places=entities.places,
         roles=tuple(dataclasses.replace(r, evidence=_spans(evidence[r.id])) for r in entities.roles),
         meetings=tuple(dataclasses.replace(m, evidence=_spans(evidence[m.id])) for m in entities.meetings),
         statements=tuple(sorted(statements.values(), key=lambda s: s.id)),
-        ceasefires=tuple(dataclasses.replace(c, evidence=_spans(evidence[c.id])) for c in entities.ceasefires),
+        ceasefires=tuple(dataclasses.replace(c, evidence=_spans(evidence[c.id]),
+                                             observations=tuple(sorted(observations[c.id], key=observation_order)))
+                         for c in entities.ceasefires),
+        accusations=tuple(sorted(accusations.values(), key=lambda a: a.id)),
+        curation=entities.curation,
     )
 
 
@@ -151,8 +203,9 @@ def resolve_stream(records: Iterable[Extraction], documents: bool = False) -> tu
     """Resolution in passes over ``records`` (re-iterable, in document id order: a list, or records read
     back from disk), holding one entry per actor, place, role and event, never every document's records.
 
-    Returns the entities (a ``Resolved`` without documents, statements or evidence; an actor's
-    ``documents`` only when ``documents``) and an iterator over the documents' parts (one more pass).
+    Returns the entities (a ``Resolved`` without documents, statements, accusations, evidence or
+    ceasefires' observations; an actor's ``documents`` only when ``documents``) and an iterator over
+    the documents' parts (one more pass).
     """
     keys = ActorKeys()
     place_ids: dict[str, GPlace] = {}
@@ -164,8 +217,8 @@ def resolve_stream(records: Iterable[Extraction], documents: bool = False) -> tu
     events = _Events(records, keys, actor_ids, place_ids)  # pass 3
     entities = Resolved(
         documents=(), actors=actors, places=tuple(sorted(place_ids.values(), key=lambda p: p.id)),
-        roles=tuple(sorted((GRole("role/" + digest(*k), k[0], title, k[2], ()) for k, title in events.roles.items()),
-                           key=lambda r: r.id)),
+        roles=tuple(sorted((GRole("role/" + digest(*k), k[0], title, k[2], (), tuple(sorted(events.role_rules[k])))
+                            for k, title in events.roles.items()), key=lambda r: r.id)),
         meetings=tuple(sorted(events.g_meetings, key=lambda m: m.id)), statements=(),
         ceasefires=tuple(sorted(events.g_truces, key=lambda c: c.id)))
     return entities, (events.part(x) for x in records)  # pass 4, as the caller reads
@@ -201,26 +254,30 @@ class _Events:
     def __init__(self, records: Iterable[Extraction], keys: ActorKeys, actor_ids: dict[str, str],
                  place_ids: dict[str, GPlace]):
         self.keys, self.actor_ids, self.place_ids = keys, actor_ids, place_ids
-        # roles: one per holder, title and affiliation (the first title seen)
+        # roles: one per holder, title and affiliation (the first title seen); the rules of all its reports
         self.roles: dict[tuple, str] = {}
+        self.role_rules: dict[tuple, set[str]] = defaultdict(set)
         # meetings: merged across documents when the same people meet on the same day
         clusters: list[dict] = []
         # only meetings of the same kind group and the same participants can merge (neither changes on
         # merge): indexing by them keeps resolution linear in the corpus
         meeting_blocks: dict[tuple, list[dict]] = {}
-        # ceasefires: merged across documents when parties overlap and the reports are close in time
-        truces: list[dict] = []
-        # only truces that share a party can merge: the truces of each party, in order of creation
-        truce_blocks: dict[str, dict[int, dict]] = {}
-        # each document's meetings and ceasefires -> the number of their cluster
-        self.local: dict[str, tuple[tuple[int | None, ...], tuple[int, ...]]] = {}
+        # ceasefires: each document's reports (without their evidence), linked across documents once all
+        # are seen (kg.lifecycle: in order of their day)
+        reports: list[Report] = []
+        report_rules: dict[tuple[str, int], tuple[str, ...]] = {}
+        # each document's meetings -> the number of their cluster; its number of ceasefires
+        meeting_local: dict[str, tuple[int | None, ...]] = {}
+        n_truces: dict[str, int] = {}
         for x in records:
             d = x.document.id
             local = _Local(d, x, keys, actor_ids, place_ids)
             for r in x.roles:
                 holder = local.aid(r.holder)
                 if holder is not None:
-                    self.roles.setdefault((holder, _title_key(r.title), local.aid(r.affiliation)), r.title)
+                    key = (holder, _title_key(r.title), local.aid(r.affiliation))
+                    self.roles.setdefault(key, r.title)
+                    self.role_rules[key].update(r.rules)
             mine: list[int | None] = []
             for i, m in enumerate(x.meetings):
                 parts = local.aids(m.participants)
@@ -230,7 +287,7 @@ class _Events:
                 rec: dict[str, Any] = {
                     "kind": m.kind, "participants": set(parts), "status": m.status, "mode": m.mode,
                     "location": local.aid(m.location), "date": m.date, "first": (d, i),
-                    "published": x.document.published}
+                    "published": x.document.published, "rules": set(m.rules)}
                 block = meeting_blocks.setdefault((meeting_group(m.kind), frozenset(parts)), [])
                 target = next((c for c in block if _same_meeting(c, rec)), None)
                 if target is None:
@@ -240,24 +297,17 @@ class _Events:
                     target = rec
                 else:
                     _merge_meeting(target, rec)
+                    target["rules"] |= rec["rules"]
                 mine.append(target["n"])
-            theirs: list[int] = []
             for i, cf in enumerate(x.ceasefires):
-                rec = {"parties": set(local.aids(cf.parties)), "mediators": set(local.aids(cf.mediators)),
-                       "status": cf.status, "date": cf.date, "first": (d, i), "published": x.document.published}
-                candidates = sorted({n: t for p in rec["parties"] for n, t in truce_blocks.get(p, {}).items()}.items())
-                target = next((t for _, t in candidates if _same_truce(t, rec)), None)
-                if target is None:
-                    target = rec
-                    rec["n"] = len(truces)
-                    truces.append(rec)
-                else:
-                    _merge_truce(target, rec)
-                for p in target["parties"]:  # a merge can add parties
-                    truce_blocks.setdefault(p, {})[target["n"]] = target
-                theirs.append(target["n"])
-            if mine or theirs:
-                self.local[d] = (tuple(mine), tuple(theirs))
+                seen = observation(cf, d, x.document.published)
+                reports.append(Report(d, i, frozenset(local.aids(cf.parties)), frozenset(local.aids(cf.mediators)),
+                                      dataclasses.replace(seen, evidence=()), x.document.published))
+                report_rules[(d, i)] = cf.rules
+            if mine:
+                meeting_local[d] = tuple(mine)
+            if x.ceasefires:
+                n_truces[d] = len(x.ceasefires)
         self.meeting_ids: list[str] = []
         self.g_meetings: list[GMeeting] = []
         for c in clusters:
@@ -266,15 +316,27 @@ class _Events:
             mid = "meeting/" + digest(*key)
             self.meeting_ids.append(mid)
             self.g_meetings.append(GMeeting(mid, c["kind"], tuple(sorted(c["participants"])), c["status"], c["mode"],
-                                            c["location"], c["date"], ()))
+                                            c["location"], c["date"], (), tuple(sorted(c["rules"]))))
+        # ceasefires: the reports of one truce linked across documents (kg.lifecycle); the current
+        # status from the latest report
+        linked, of = link(reports)
+        del reports
+        truce_rules: dict[int, set[str]] = defaultdict(set)
+        for where, rules in report_rules.items():
+            truce_rules[of[where].number].update(rules)
         self.truce_ids: list[str] = []
         self.g_truces: list[GCeasefire] = []
-        for t in truces:
-            anchor = t["published"].isoformat() if t["published"] else "doc:{}:{}".format(*t["first"])
-            tid = "ceasefire/" + digest("ceasefire", *sorted(t["parties"]), anchor)
+        for t in linked:
+            anchor = t.first.published.isoformat() if t.first.published else f"doc:{t.first.doc_id}:{t.first.index}"
+            tid = "ceasefire/" + digest("ceasefire", *sorted(t.parties), anchor)
             self.truce_ids.append(tid)
-            self.g_truces.append(GCeasefire(tid, tuple(sorted(t["parties"])), tuple(sorted(t["mediators"] - t["parties"])),
-                                            t["status"], t["date"], ()))
+            self.g_truces.append(GCeasefire(tid, tuple(sorted(t.parties)), tuple(sorted(t.mediators - t.parties)),
+                                            current_status(r.observation for r in t.reports), t.date, (), (),
+                                            tuple(sorted(truce_rules[t.number]))))
+        # each document's meetings and ceasefires -> the number of their cluster
+        self.local: dict[str, tuple[tuple[int | None, ...], tuple[int, ...]]] = {
+            d: (meeting_local.get(d, ()), tuple(of[(d, i)].number for i in range(n_truces.get(d, 0))))
+            for d in sorted(meeting_local.keys() | n_truces.keys())}
 
     def part(self, x: Extraction) -> DocumentPart:
         d = x.document.id
@@ -288,8 +350,10 @@ class _Events:
         for m, n in zip(x.meetings, meetings):
             if n is not None:
                 evidence.append((self.meeting_ids[n], m.evidence))
+        observations: list[tuple[str, StatusObservation]] = []
         for cf, n in zip(x.ceasefires, truces):
             evidence.append((self.truce_ids[n], cf.evidence))
+            observations.append((self.truce_ids[n], observation(cf, d, x.document.published)))
         # statements: each report is its own statement
         statements: dict[str, GStatement] = {}
         for s in x.statements:
@@ -305,9 +369,20 @@ class _Events:
             ev = s.evidence[0]
             sid = "statement/" + digest(d, ev.begin, ev.end, speaker, s.text)
             statements[sid] = GStatement(sid, speaker, s.text, s.quote, tuple(sorted(set(about))), s.date,
-                                         _spans(s.evidence))
+                                         _spans(s.evidence), tuple(sorted(set(s.rules))))
+        # accusations: each report is its own node
+        accusations: dict[str, GAccusation] = {}
+        for a in x.accusations:
+            accused, accuser = local.aid(a.accused), local.aid(a.accuser)
+            if accused is None:
+                continue
+            ceasefire = self.truce_ids[truces[a.ceasefire.index]] \
+                if a.ceasefire and a.ceasefire.index < len(truces) else None
+            ev = a.evidence[0]
+            gid = "accusation/" + digest(d, ev.begin, ev.end, accuser or "", accused)
+            accusations[gid] = GAccusation(gid, accuser, accused, ceasefire, a.date, _spans(a.evidence))
         return DocumentPart(x.document, tuple(sorted(set(local.actors.values()))), tuple(evidence),
-                            tuple(statements.values()))
+                            tuple(statements.values()), tuple(accusations.values()), tuple(observations))
 
 
 # ---- actors ---------------------------------------------------------------------------------------
@@ -418,26 +493,6 @@ def _merge_meeting(c: dict, rec: dict) -> None:
     c["location"] = c["location"] or rec["location"]
     if not (c["date"] and c["date"].value):
         c["date"] = rec["date"] or c["date"]
-
-
-def _same_truce(t: dict, rec: dict) -> bool:
-    if t["first"][0] == rec["first"][0]:
-        return False
-    shared = t["parties"] & rec["parties"]
-    if len(shared) < min(2, len(t["parties"]), len(rec["parties"])) or not shared:
-        return False
-    td = t["date"].value if t["date"] and t["date"].value else t["published"]
-    rd = rec["date"].value if rec["date"] and rec["date"].value else rec["published"]
-    return _close(td, rd, CEASEFIRE_WINDOW_DAYS)
-
-
-def _merge_truce(t: dict, rec: dict) -> None:
-    t["parties"] |= rec["parties"]
-    t["mediators"] |= rec["mediators"]
-    if status_rank(rec["status"]) > status_rank(t["status"]):
-        t["status"] = rec["status"]
-    if not (t["date"] and t["date"].value):
-        t["date"] = rec["date"] or t["date"]
 
 
 def _spans(spans) -> tuple[Span, ...]:
