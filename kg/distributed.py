@@ -30,7 +30,7 @@ import functools
 import logging
 import uuid
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from kg.errors import BuildError, KgError, ModelError
 from kg.models import Document
@@ -122,7 +122,7 @@ def connect(scheduler: str | None, workers: int):
         stack.enter_context(quiet)
         if scheduler is None:
             cluster = stack.enter_context(LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
-                                                       processes=True, host="127.0.0.1", dashboard_address=None,
+                                                       processes=True, host="127.0.0.1", dashboard_address=":0",
                                                        silence_logs=logging.ERROR))
             client = stack.enter_context(Client(cluster))
         else:
@@ -167,7 +167,7 @@ def threads(client) -> int:
     return max(1, sum(client.nthreads().values()))
 
 
-def read_batches(batches: Sequence[list[Document]], client, *, model: str | None,
+def read_batches(batches: Iterable[list[Document]], client, *, model: str | None,
                  extractor: Extractor | None = None) -> Iterator[list[Outcome]]:
     """The outcomes of each batch, as the batches complete on ``client``'s cluster (see the module's docstring)."""
     from distributed import as_completed
@@ -181,7 +181,8 @@ def read_batches(batches: Sequence[list[Document]], client, *, model: str | None
         raise ModelError(f"the Dask workers cannot load the spaCy model {model!r}: {_short(exc)}") from None
     fingerprint = _fingerprint()
     build = uuid.uuid4().hex[:8]
-    queue: deque[list[Document]] = deque(batches)
+    source = iter(batches)  # taken as needed: a corpus on disk is not loaded at once
+    queue: deque[list[Document]] = deque()  # batches to give again (one document at a time)
     limit = threads(client) * IN_FLIGHT_PER_THREAD
     running = as_completed(loop=client.loop)
     given: dict[str, tuple[object, list[Document]]] = {}  # key -> (future, its documents)
@@ -189,8 +190,10 @@ def read_batches(batches: Sequence[list[Document]], client, *, model: str | None
 
     def submit() -> None:
         nonlocal number
-        while queue and len(given) < limit:
-            docs = queue.popleft()
+        while len(given) < limit:
+            docs = queue.popleft() if queue else next(source, None)
+            if docs is None:
+                return
             number += 1
             future = client.submit(read_on_worker, Batch(docs), model, extractor, fingerprint,
                                    key=f"kg-read-{build}-{number}", pure=False)
