@@ -87,11 +87,13 @@ class _MeetingReader:
     def _verb(self, sent: Span, verb: Token, lemma: str) -> None:
         mt, speech = self.words, self.speech
         kind = mt.verbs[lemma]
-        if lemma in speech.particle_required and (
+        if lemma in speech.particle_required and not self._calls_someone(verb) and (
                 self.g.introduces_speech(verb, speech.particle_required[lemma], speech.particles_not_speech)
                 or self.g.phrasal(verb, self.cancelled)):
             return  # "called for a truce" is speech; "called off the trip" cancels a trip (read at the noun)
         objs = [c for c in verb.children if c.dep_ in {"dobj", "attr"}]
+        if self._calls_someone(verb):  # "called Minister X today to discuss": X, however parsed
+            objs += [c for c in verb.children if c.dep_ == "oprd"]
         meeting_obj = [o for o in objs if self._kind(o)]
         if lemma in mt.object_required:
             allowed = mt.object_required[lemma]
@@ -130,6 +132,20 @@ class _MeetingReader:
         self._add(_Event(kind, participants, status, mode, location, self.ctx.date_of(verb, status == "planned"),
                          [self.ctx.evidence(sent)], triggers=[verb.idx], rules=[f"meeting.verb.{lemma}", *rules]))
 
+    def _calls_someone(self, verb: Token) -> bool:
+        """'called X today to discuss ...': a person called, and the purpose in an infinitive (not
+        "called X a liar", "called on X to ...")."""
+        kids = list(verb.children)
+        if verb.lemma_.lower() not in self.words.phone_verbs or any(c.dep_ in {"ccomp", "prt"} for c in kids):
+            return False
+        if any(c.dep_ == "prep" and c.lower_ in self.speech.particle_required.get(verb.lemma_.lower(), ())
+               and not any(p.ent_type_ in {"DATE", "TIME"} for p in c.children) for c in kids):
+            return False  # "called on X to ...", not "called X on Tuesday to ..."
+        # the person called may be parsed as a predicate ("called [Minister X]" like "called him a liar")
+        person = all(self.table.is_person_like(c) for c in kids if c.dep_ in {"dobj", "oprd"}) and \
+            any(c.dep_ in {"dobj", "oprd"} for c in kids)
+        return person and any(c.dep_ in {"xcomp", "advcl"} and self.g.infinitive(c) for c in kids)
+
     def _noun(self, sent: Span, noun: Token) -> None:
         mt = self.words
         kind = self._kind(noun)
@@ -150,6 +166,11 @@ class _MeetingReader:
         definite = bool(poss) or (dets and dets[0].lower_ in self.g.words.definite_determiners) or noun.dep_ == "compound"
         span = self.ctx.evidence(sent)
         verb = governing_verb(noun)
+        if verb is not None and verb.dep_ == "prep" and verb.head.i != verb.i:
+            # "helped advance the truce, including calls with X, and with Y": the clause's verb
+            participants = participants + [a for c in verb.children if c.dep_ == "conj" and c.lower_ in self.words.partner_preps
+                                            for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
+            verb = governing_verb(verb)
         # "will travel to Somalia for talks with X": the purpose of a trip is part of that trip
         if verb is not None:
             host = next((ev for ev in self.meetings if verb.idx in ev.triggers), None)
@@ -180,8 +201,14 @@ class _MeetingReader:
         if location is None:
             location = self._clause_place(noun) or (self._clause_place(verb) if verb is not None else None)
         status = self._status(verb) if verb is not None else None
+        if status is None and verb is not None and verb.dep_ == "xcomp" and not self.g.infinitive(verb):
+            status = self._status(verb.head)  # "has helped advance the talks, including calls with X"
+        if verb is not None and verb.lemma_.lower() in self.g.words.planned_verbs:
+            status = "planned"  # "are planning a meeting"
         if any(a.lower_ in mt.planned_modifiers for a in noun.lefts):
             status = "planned"
+        if verb is not None and any(c.dep_ in {"acomp", "advmod"} and c.lower_ in mt.planned_predicates for c in verb.children):
+            status = "planned"  # "is due at a Security Council meeting"
         if verb is not None and self.g.phrasal(verb, self.cancelled):
             status = "cancelled"
         mode = mode or self._mode(sent, noun, kind, location)
@@ -213,7 +240,7 @@ class _MeetingReader:
         partners: list[str] = []
         location = None
         # the verb's objects and prepositional arguments, in the order they are written
-        slots: dict[tuple[int, int], set[str]] = {(c.i, c.i): {"dobj"} for c in verb.children if c.dep_ == "dobj"}
+        slots: dict[tuple[int, int], set[str]] = {(c.i, c.i): {"dobj"} for c in objs if c.dep_ in {"dobj", "oprd"}}
         for pid in ("meeting.with", "meeting.to_partner", "meeting.location"):
             for m in args.matches(pid, verb):
                 slots.setdefault((m["prep"].i, m["arg"].i), set()).add(pid)

@@ -153,6 +153,8 @@ class MeetingWords:
     place_object_verbs: Words
     located_verbs: Words
     one_sided_kinds: frozenset[MeetingKind]
+    partner_preps: Words
+    planned_predicates: Words
 
 
 @dataclass(frozen=True)
