@@ -120,6 +120,8 @@ class _MeetingReader:
         participants, partners, location, rules = self._verb_arguments(verb, lemma, objs)
         if lemma in mt.partner_required and not partners and not meeting_obj and len(participants) < 2:
             return  # "Benton and Fawzi discussed ...": two subjects are partners to each other
+        if lemma in mt.guest_verbs and not partners and not meeting_obj:
+            return  # "X and Y welcome the good offices of ...": a host needs a guest
         if (lemma in mt.destination_required or lemma in mt.place_or_partner_required) and not location and not partners:
             return
         participants = unique(participants + partners)
@@ -187,14 +189,20 @@ class _MeetingReader:
                 return
         # a new meeting named by a noun: its participants are its possessor, its "with"
         # partners, and the subject of the clause it stands in ("X arrived on a visit")
-        if verb is not None and not poss:
+        between = [a for p in self.ctx.args.args("meeting.with", noun) if p.head.lower_ in mt.between_preps
+                   for a in self.table.actors_at(p)]
+        if verb is not None and not poss and len(between) < 2:
+            # "the US facilitated discussions between A and B": the talks are A's and B's alone
             subj = self._subject(verb)
             if subj is not None:
-                found = self.table.actors_at(subj)
+                found = self._subject_actors(subj)
                 if by_agent:  # "Pakistan cancelled a visit by X": the subject is the host
                     location = location or next((a for a in found if a.startswith("country:")), None)
                 else:
                     participants = found + participants
+        if not participants and verb is not None:
+            participants = self._main_clause_subject(noun)
+        participants += self._role_holders(noun) + self._led_under(noun, verb)
         participants = unique(participants)
         if not participants or self.g.negated(noun) or self.g.hypothetical(noun):
             return
@@ -205,6 +213,10 @@ class _MeetingReader:
             status = self._status(verb.head)  # "has helped advance the talks, including calls with X"
         if verb is not None and verb.lemma_.lower() in self.g.words.planned_verbs:
             status = "planned"  # "are planning a meeting"
+        if status is None and verb is not None and verb.tag_ == "VBG" and \
+                any(c.dep_ == "aux" and c.lower_ in mt.present_aux for c in verb.children) and \
+                (self.ctx.date_of(verb, True) or self.ctx.date_of(noun, True)) is not None:
+            status = "planned"  # "is following up with talks on Monday": present progressive with a day ahead
         if any(a.lower_ in mt.planned_modifiers for a in noun.lefts):
             status = "planned"
         if verb is not None and any(c.dep_ in {"acomp", "advmod"} and c.lower_ in mt.planned_predicates for c in verb.children):
@@ -213,8 +225,53 @@ class _MeetingReader:
             status = "cancelled"
         mode = mode or self._mode(sent, noun, kind, location)
         date = self.ctx.date_of(verb, status == "planned") if verb is not None and status != "cancelled" else None
+        if date is None and status != "cancelled":
+            date = self.ctx.date_of(noun, status == "planned")  # "talks on Monday"
         self._add(_Event(kind, participants, status, mode, location, date, [span], triggers=[noun.idx],
                          rules=[rule, *rules]))
+
+    def _main_clause_subject(self, noun: Token) -> list[str]:
+        """'After a three-day visit to Kenya, X warned ...': the visit is the subject's."""
+        t = noun
+        for _ in range(5):
+            if t.head.i == t.i:
+                return []
+            if t.dep_ == "pobj" and t.head.lower_ in self.g.words.time_preps:
+                main = t.head.head
+                while main.pos_ not in {"VERB", "AUX"} and main.head.i != main.i:
+                    main = main.head
+                return self._subject_actors(self._subject(main)) if main.pos_ in {"VERB", "AUX"} else []
+            t = t.head
+        return []
+
+    def _led_under(self, noun: Token, verb: Token | None) -> list[str]:
+        """'a session under the leadership of X', 'talks under the chairmanship of X': X takes part."""
+        out: list[str] = []
+        for head in (noun, verb):
+            for prep in head.children if head is not None else ():
+                if prep.dep_ != "prep" or prep.lower_ not in self.words.leadership_preps:
+                    continue
+                for lead in prep.children:
+                    if lead.dep_ == "pobj" and lead.lemma_.lower() in self.words.leadership_nouns:
+                        out += [a for of in lead.children if of.dep_ == "prep" and of.lower_ == "of"
+                                for p in of.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
+        return out
+
+    def _party(self, token: Token) -> list[str]:
+        """The actors a partner phrase names; "the Russian delegation" stands for Russia."""
+        found = self.table.actors_at(token)
+        if not found and token.lemma_.lower() in self.table.lex.actors.collective_heads:
+            found = [m.key for c in token.children if c.dep_ == "amod" and (m := self.table.mention_at(c))
+                     and m.key and m.kind == "Country"]
+        return found
+
+    def _role_holders(self, noun: Token) -> list[str]:
+        """"Egypt's role in the talks": who has a role in a meeting takes part in it."""
+        prep = noun.head
+        role = prep.head
+        if noun.dep_ != "pobj" or prep.lower_ != "in" or role.lemma_.lower() not in self.words.role_nouns:
+            return []
+        return [a for c in role.children if c.dep_ == "poss" for a in self.table.actors_at(c)]
 
     def _kind(self, noun: Token) -> MeetingKind | None:
         nouns = self.words.nouns
@@ -224,13 +281,26 @@ class _MeetingReader:
     def _subject(self, verb: Token) -> Token | None:
         return self.g.subject(verb) or self.g.dateline_subject(verb)
 
+    def _subject_actors(self, subj: Token | None) -> list[str]:
+        """The actors of a subject; "Trump and Ukraine's President Zelenskyy", parsed as a possessor
+        with a conjunct, names both people."""
+        found = self.table.actors_at(subj)
+        if subj is None:
+            return found
+        for c in subj.children:
+            m = self.table.mention_at(c)
+            if c.dep_ == "poss" and m and m.kind == "Person" and m.key and m.key not in found and \
+                    any(k.dep_ == "cc" for k in c.children) and any(k.dep_ == "conj" for k in c.children):
+                found.append(m.key)
+        return found
+
     def _verb_arguments(self, verb: Token, lemma: str,
                         objs: list[Token]) -> tuple[list[str], list[str], str | None, list[str]]:
         """The participants (subject side), partners (object side) and location of a meeting verb,
         and the argument patterns that gave them."""
         mt, args, doc = self.words, self.ctx.args, self.ctx.doc
         subj_tok = self._subject(verb)
-        participants = self.table.actors_at(subj_tok)
+        participants = self._subject_actors(subj_tok)
         rules: list[str] = []
         leaders = self._leaders(subj_tok)
         participants += leaders
@@ -282,7 +352,7 @@ class _MeetingReader:
         mt, args = self.words, self.ctx.args
         poss = [c for c in noun.children if c.dep_ == "poss"]
         participants = [a for p in poss for a in self.table.actors_at(p)]
-        partners = [a for p in args.args("meeting.with", noun) for a in self.table.actors_at(p)]
+        partners = [a for p in args.args("meeting.with", noun) for a in self._party(p)]
         by_agent = [a for p in args.args("meeting.by", noun) for a in self.table.actors_at(p)]  # "a visit by X"
         # the place after "to", "in", "at", or in a clause on the noun ("a meeting ..., scheduled
         # for Friday in Washington"): the first one written

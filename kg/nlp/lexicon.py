@@ -155,6 +155,12 @@ class MeetingWords:
     one_sided_kinds: frozenset[MeetingKind]
     partner_preps: Words
     planned_predicates: Words
+    between_preps: Words
+    guest_verbs: Words
+    role_nouns: Words
+    leadership_preps: Words
+    leadership_nouns: Words
+    present_aux: Words
 
 
 @dataclass(frozen=True)
