@@ -293,6 +293,8 @@ class _CeasefireReader:
         t = verb
         hops = 0
         seen_pursuit = verb.lemma_.lower() in pursuit
+        if seen_pursuit and verb.dep_ == "ccomp" and any(c.dep_ == "nsubj" and c.lower_ in nouns for c in verb.children):
+            t = verb.head  # "will make another push with Egypt to achieve a truce", parsed as a clause
         while hops < 4 and t.dep_ not in {"ccomp", "ROOT", "conj", "parataxis"}:
             if seen_pursuit:
                 for c in t.children:
@@ -302,8 +304,11 @@ class _CeasefireReader:
                 break
             t = t.head
             hops += 1
-            if t.lemma_.lower() in pursuit or t.lower_ in nouns:
-                seen_pursuit = True
+            if t.lemma_.lower() in pursuit or t.lower_ in nouns or any(c.dep_ == "dobj" and c.lower_ in nouns
+                                                                       for c in t.children):
+                seen_pursuit = True  # "will make another push to achieve a ceasefire"
+        if seen_pursuit and t.i != verb.i and t.pos_ in {"VERB", "AUX"} and t.dep_ in {"ROOT", "conj"}:
+            out += [a for c in t.children if c.dep_ == "nsubj" for a in self.table.actors_at(c)]
         return out
 
     def _attack_targets(self, verb: Token) -> list[str]:
@@ -531,8 +536,10 @@ class _CeasefireReader:
                         return status
                     if word.dep_ == "xcomp" and word.head.lemma_.lower() in w.intent_verbs:
                         return "proposed"  # "offered to broker a truce"
-                    if self.g.infinitive(word) and word.head.lower_ in w.pursuit_nouns:
-                        return "proposed"  # "its efforts to achieve a ceasefire"
+                    if self.g.infinitive(word) and (word.head.lower_ in w.pursuit_nouns or any(
+                            c.dep_ in {"dobj", "nsubj"} and c.lower_ in w.pursuit_nouns
+                            for c in [*word.head.children, *word.children])):
+                        return "proposed"  # "its efforts to achieve a ceasefire", "make a push to achieve a truce"
                     above = chain[chain.index(word) + 1:] if word in chain else []
                     below = chain[:chain.index(word)] if word in chain else []
                     if any(b.lower_ in w.pursuit_nouns for b in below):
