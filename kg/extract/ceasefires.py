@@ -171,7 +171,10 @@ class _CeasefireReader:
             targets = self._attack_targets(verb)
             parties += targets
             rules += ["ceasefire.attack_target"] if targets else []
-            if not parties and (subj := self._subject(verb)) is not None and subj.pos_ != "PRON":
+            subj = self._subject(verb)
+            if subj is not None and subj.pos_ == "PRON":
+                subj = self._main_subject(verb)  # "X were denounced, as they were found in violation of ..."
+            if not parties and subj is not None:
                 # "the rebels' attacks were in violation of the truce": who violated it is bound by it
                 violators = self._actors_deep(subj)
                 parties += violators
@@ -185,6 +188,13 @@ class _CeasefireReader:
         # the day is read in the direction of the verb's tense ("discussed ... on Thursday" looks back)
         date = self.ctx.date_of(verb, self._tense(verb) == "planned") if verb is not None else None
         scopes = {c.lower_ for c in noun.children if c.dep_ in {"amod", "compound", "advmod"} and c.lower_ in w.scope_modifiers}
+        widened = self._widened_to(verb) if verb is not None and np_head.dep_ == "dobj" and np_head.head.i == verb.i else None
+        if widened is not None:
+            # "broadening the ceasefire to the Black Sea": a truce of its own, between the same sides
+            scopes.add(widened)
+            if not parties and self.truces:
+                parties = list(self.truces[-1].parties)
+                rules.append("ceasefire.widened")
         self._add(_Truce(unique(parties), mediators, status, date, [span], [noun.idx], sent.start, unique(breakers),
                          unique(["ceasefire.noun", *rules]), scopes))
 
@@ -214,6 +224,30 @@ class _CeasefireReader:
         if subj is None and first.dep_ == "acl" and first.head.lower_ in w.commitment_nouns:
             return self._committed(first.head)
         return self.table.actors_at(subj) or (self._plural_reference(subj) if subj is not None else [])
+
+    def _widened_to(self, verb: Token) -> str | None:
+        """'broaden the truce to the Black Sea': the place a truce is widened to."""
+        if verb.lemma_.lower() not in self.words.widening_verbs:
+            return None
+        for prep in verb.children:
+            if prep.dep_ == "prep" and prep.lower_ == "to":
+                for p in prep.children:
+                    if p.dep_ == "pobj" and (p.ent_type_ in {"GPE", "LOC", "FAC"} or self.table.place_at(p)):
+                        return "to " + " ".join(t.lower_ for t in p.subtree)
+        return None
+
+    def _main_subject(self, verb: Token) -> Token | None:
+        """The subject of the main clause an adverbial clause hangs on, when it is no pronoun (what
+        "they" in "X were denounced, as they were found ..." most often stands for)."""
+        t = verb
+        for _ in range(4):
+            if t.dep_ == "advcl" and t.head.i != t.i:
+                subj = self._subject(t.head)
+                return subj if subj is not None and subj.pos_ != "PRON" else None
+            if t.head.i == t.i:
+                break
+            t = t.head
+        return None
 
     def _committed(self, noun: Token) -> list[str]:
         """'X and Y reaffirmed their countries' commitment to abide by the truce': who is committed

@@ -203,6 +203,7 @@ class CeasefireWords:
     scope_modifiers: Words
     urging_verbs: Words
     pair_words: Words
+    widening_verbs: Words
 
 
 @dataclass(frozen=True)
