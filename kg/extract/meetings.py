@@ -162,6 +162,7 @@ class _MeetingReader:
             return
         rule = f"meeting.noun.{noun.lower_}"
         participants, by_agent, location, poss, rules = self._noun_arguments(noun)
+        participants = participants + self._role_holders(noun)  # "Egypt's role in the talks"
         modes = [mt.mode_compounds[c.lower_] for c in noun.children if c.dep_ == "compound" and c.lower_ in mt.mode_compounds]
         mode: MeetingMode | None = modes[-1] if modes else None  # "a phone call", "a video conference"
         dets = [c for c in noun.children if c.dep_ == "det"]
@@ -202,7 +203,7 @@ class _MeetingReader:
                     participants = found + participants
         if not participants and verb is not None:
             participants = self._main_clause_subject(noun)
-        participants += self._role_holders(noun) + self._led_under(noun, verb)
+        participants += self._led_under(noun, verb)
         participants = unique(participants)
         if not participants or self.g.negated(noun) or self.g.hypothetical(noun):
             return
@@ -238,8 +239,8 @@ class _MeetingReader:
                 return []
             if t.dep_ == "pobj" and t.head.lower_ in self.g.words.time_preps:
                 main = t.head.head
-                while main.pos_ not in {"VERB", "AUX"} and main.head.i != main.i:
-                    main = main.head
+                while main.head.i != main.i:
+                    main = main.head  # the sentence's main verb ("remarks made after a visit, X warned")
                 return self._subject_actors(self._subject(main)) if main.pos_ in {"VERB", "AUX"} else []
             t = t.head
         return []
@@ -253,8 +254,12 @@ class _MeetingReader:
                     continue
                 for lead in prep.children:
                     if lead.dep_ == "pobj" and lead.lemma_.lower() in self.words.leadership_nouns:
-                        out += [a for of in lead.children if of.dep_ == "prep" and of.lower_ == "of"
-                                for p in of.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
+                        for p in (p for of in lead.children if of.dep_ == "prep" and of.lower_ == "of"
+                                  for p in of.children if p.dep_ == "pobj"):
+                            out += self.table.actors_at(p)
+                            # "African Union Commission Chairperson X": the organisation too
+                            out += [m.key for t in p.subtree if (m := self.table.mention_at(t)) and m.key
+                                    and m.kind == "Organization" and not m.adjective]
         return out
 
     def _party(self, token: Token) -> list[str]:
@@ -334,6 +339,12 @@ class _MeetingReader:
                 actors = self.table.actors_at(arg)
                 partners += actors
                 rules += sorted(found - {"meeting.location"}) if actors else []
+        # "spoke with X, ..., and with Y": a second partner after a conjoined preposition
+        for prep in verb.children:
+            if prep.dep_ == "prep" and prep.lower_ in mt.partner_preps:
+                for c in prep.conjuncts:
+                    if c.lower_ in mt.partner_preps:
+                        partners += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
         for o in objs:  # "held talks with X"
             actors = [a for p in args.args("meeting.with", o) for a in self.table.actors_at(p)]
             partners += actors
