@@ -220,6 +220,8 @@ class _MeetingReader:
             status = "planned"  # "is following up with talks on Monday": present progressive with a day ahead
         if any(a.lower_ in mt.planned_modifiers for a in noun.lefts):
             status = "planned"
+        elif status is None and any(a.lower_ in mt.ongoing_modifiers for a in noun.lefts):
+            status = "occurred"  # "the current talks", "ongoing negotiations": under way
         if verb is not None and any(c.dep_ in {"acomp", "advmod"} and c.lower_ in mt.planned_predicates for c in verb.children):
             status = "planned"  # "is due at a Security Council meeting"
         if verb is not None and self.g.phrasal(verb, self.cancelled):
@@ -292,9 +294,9 @@ class _MeetingReader:
         found = self.table.actors_at(subj)
         if subj is None:
             return found
-        for c in subj.children:
+        for c in subj.subtree:
             m = self.table.mention_at(c)
-            if c.dep_ == "poss" and m and m.kind == "Person" and m.key and m.key not in found and \
+            if c.i < subj.i and c.dep_ == "poss" and m and m.kind == "Person" and m.key and m.key not in found and \
                     any(k.dep_ == "cc" for k in c.children) and any(k.dep_ == "conj" for k in c.children):
                 found.append(m.key)
         return found

@@ -161,6 +161,7 @@ class MeetingWords:
     leadership_preps: Words
     leadership_nouns: Words
     present_aux: Words
+    ongoing_modifiers: Words
 
 
 @dataclass(frozen=True)
