@@ -134,6 +134,18 @@ class _MeetingReader:
         self._add(_Event(kind, participants, status, mode, location, self.ctx.date_of(verb, status == "planned"),
                          [self.ctx.evidence(sent)], triggers=[verb.idx], rules=[f"meeting.verb.{lemma}", *rules]))
 
+    def _far_verb(self, noun: Token) -> Token | None:
+        """The verb of a clause whose object carries the meeting noun deep in its prepositions
+        ("is following up the meetings on X with talks on Monday")."""
+        t = noun
+        for _ in range(8):
+            if t.head.i == t.i:
+                return None
+            t = t.head
+            if t.pos_ in {"VERB", "AUX"}:
+                return t
+        return None
+
     def _calls_someone(self, verb: Token) -> bool:
         """'called X today to discuss ...': a person called, and the purpose in an infinitive (not
         "called X a liar", "called on X to ...")."""
@@ -168,7 +180,7 @@ class _MeetingReader:
         dets = [c for c in noun.children if c.dep_ == "det"]
         definite = bool(poss) or (dets and dets[0].lower_ in self.g.words.definite_determiners) or noun.dep_ == "compound"
         span = self.ctx.evidence(sent)
-        verb = governing_verb(noun)
+        verb = governing_verb(noun) or self._far_verb(noun)
         if verb is not None and verb.dep_ == "prep" and verb.head.i != verb.i:
             # "helped advance the truce, including calls with X, and with Y": the clause's verb
             participants = participants + [a for c in verb.children if c.dep_ == "conj" and c.lower_ in self.words.partner_preps
@@ -183,6 +195,9 @@ class _MeetingReader:
                 return
         if definite and not by_agent:
             ref = self._earlier(kind, participants)
+            partners = {a for p in self.ctx.args.args("meeting.with", noun) for a in self._party(p)}
+            if ref is not None and not partners <= set(self.table.with_states(ref.participants)):
+                ref = None  # "his conversation with Putin" is not the call with Zelenskyy named before
             if ref is not None:
                 ref.absorb(mode=mode, location=location, evidence=span, trigger=noun.idx, rules=(rule, *rules))
                 return
