@@ -175,6 +175,8 @@ class _MeetingReader:
         rule = f"meeting.noun.{noun.lower_}"
         participants, by_agent, location, poss, rules = self._noun_arguments(noun)
         participants = participants + self._role_holders(noun)  # "Egypt's role in the talks"
+        host_state = self._host(kind, location)  # "my visit to Saudi Arabia": the host state takes part
+        participants += host_state
         modes = [mt.mode_compounds[c.lower_] for c in noun.children if c.dep_ == "compound" and c.lower_ in mt.mode_compounds]
         mode: MeetingMode | None = modes[-1] if modes else None  # "a phone call", "a video conference"
         dets = [c for c in noun.children if c.dep_ == "det"]
@@ -216,8 +218,8 @@ class _MeetingReader:
                     location = location or next((a for a in found if a.startswith("country:")), None)
                 else:
                     participants = found + participants
-        if not participants and verb is not None:
-            participants = self._main_clause_subject(noun)
+        if not set(participants) - set(host_state) and verb is not None:
+            participants = participants + self._main_clause_subject(noun)
         participants += self._led_under(noun, verb)
         participants = unique(participants)
         if not participants or self.g.negated(noun) or self.g.hypothetical(noun):
@@ -446,8 +448,12 @@ class _MeetingReader:
                     return ev
         return None
 
+    def _host(self, kind: str, location: str | None) -> list[str]:
+        """A visit or trip to a country: the host state takes part in it."""
+        return [location] if location and location.startswith("country:") and meeting_group(kind) == "travel" else []
+
     def _add(self, ev: _Event) -> None:
-        ev.participants = self.table.with_states(ev.participants)
+        ev.participants = self.table.with_states(unique(ev.participants + self._host(ev.kind, ev.location)))
         for other in self.meetings:
             same_sentence = ev.evidence[0] in other.evidence and bool(set(ev.participants) & set(other.participants)) \
                 and (not ev.status or not other.status or ev.status == other.status)
