@@ -289,6 +289,9 @@ class _CeasefireReader:
         rules = ["ceasefire.parties"] if parties else []
         mediators: list[str] = []
         for c in self._np_modifiers(noun, np_head):
+            if c.dep_ == "poss" and self.table.mention_at(c) is None and (titled := self._titled_person(c)):
+                parties.append(titled)  # "the cleric's cease-fire": the cleric named before
+                continue
             m = self.table.mention_at(c)
             if m and m.key and m.kind != "Place" and not m.start <= noun.i < m.end:
                 if c.i + 2 <= noun.i and doc[c.i + 1].text == "-" and doc[c.i + 2].lemma_.lower() in w.hyphen_mediation:
@@ -303,6 +306,16 @@ class _CeasefireReader:
                     mediators.append(m.key)
                     parties = [p for p in parties if p != m.key]
         return parties, mediators, rules
+
+    def _titled_person(self, token: Token) -> str | None:
+        """'the cleric': the one person the text has named with that word just before the name
+        ("Shia cleric Muqtada al-Sadr"), if there is exactly one."""
+        if not any(c.dep_ == "det" and c.lower_ in self.g.words.definite_articles for c in token.children):
+            return None
+        doc, lemma = token.doc, token.lemma_.lower()
+        found = {m.key for m in self.table.mentions if m.key and m.kind == "Person" and m.start > 0
+                 and m.start < token.i and doc[m.start - 1].lemma_.lower() == lemma}
+        return found.pop() if len(found) == 1 else None
 
     def _np_modifiers(self, noun: Token, np_head: Token) -> list[Token]:
         """The words before the truce noun that modify it: its compounds, adjectives and possessor,
@@ -358,7 +371,8 @@ class _CeasefireReader:
         return out
 
     def _conflict_parties(self, sent: Span) -> list[str]:
-        """'the conflict between A and B' in the sentence gives the parties when the truce has none."""
+        """'the conflict between A and B' in the sentence gives the parties when the truce has none;
+        so does 'the Israeli assault', 'Russia's war' here or in the sentence before."""
         w = self.words
         for t in sent:
             if t.lemma_.lower() in w.conflict_nouns or t.lower_ in w.conflict_nouns:
@@ -366,6 +380,14 @@ class _CeasefireReader:
                     found = self.table.actors_at(p)
                     if found:
                         return found
+        n = self.ctx.sent_index[sent.start]
+        for s in [sent, *([self.ctx.sents[n - 1]] if n > 0 and self.ctx.sents[n - 1].start not in self.ctx.skip else [])]:
+            for t in s:
+                if t.lemma_.lower() in w.waged_conflicts or t.lower_ in w.waged_conflicts:
+                    found = [m.key for c in t.children if c.dep_ in {"amod", "compound", "poss", "nmod"}
+                             and (m := self.table.mention_at(c)) and m.key and m.kind in {"Country", "Organization"}]
+                    if found:
+                        return unique(found)
         return []
 
     def _sentence_mediators(self, sent: Span, span: Evidence) -> None:

@@ -205,6 +205,7 @@ class CeasefireWords:
     urging_verbs: Words
     pair_words: Words
     widening_verbs: Words
+    waged_conflicts: Words
 
 
 @dataclass(frozen=True)
