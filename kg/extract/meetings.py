@@ -58,7 +58,7 @@ def read_meetings(ctx: DocContext, table: MentionTable, lex: Lexicon) -> Reading
         reader.read(sent)
     # talks with one side and no place ("ready to resume talks") say too little to be a meeting
     events = [ev for ev in reader.meetings if ev.kind not in lex.meetings.one_sided_kinds or ev.location
-              or len(ev.participants) >= 2]
+              or len(ev.participants) >= 2 or "meeting.with" in ev.rules]  # "negotiations with the prime minister"
     found = tuple(Found(Meeting(ev.kind, tuple(ev.participants), ev.status, ev.mode, ev.location,  # type: ignore[arg-type]
                                 ev.date, tuple(ev.evidence), tuple(ev.rules)), tuple(ev.triggers))
                   for ev in events)
