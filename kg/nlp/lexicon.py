@@ -161,6 +161,15 @@ class MeetingWords:
     place_object_verbs: Words
     located_verbs: Words
     one_sided_kinds: frozenset[MeetingKind]
+    partner_preps: Words
+    planned_predicates: Words
+    between_preps: Words
+    guest_verbs: Words
+    role_nouns: Words
+    leadership_preps: Words
+    leadership_nouns: Words
+    present_aux: Words
+    ongoing_modifiers: Words
 
 
 @dataclass(frozen=True)
@@ -203,6 +212,8 @@ class CeasefireWords:
     scope_modifiers: Words
     urging_verbs: Words
     pair_words: Words
+    widening_verbs: Words
+    waged_conflicts: Words
 
 
 @dataclass(frozen=True)
