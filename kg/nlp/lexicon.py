@@ -97,6 +97,10 @@ class TitleWords:
     leader_titles: Words
     honorifics: Words
     name_titles: Words
+    academic_titles: Words
+    name_particles: Words
+    name_suffixes: Words
+    acronym_skip: Words
     counterpart_titles: Words
     leader_descriptions: Words
     affiliation_preps: Words

@@ -30,6 +30,7 @@ def find_mentions(ctx: DocContext, lex: Lexicon) -> MentionTable:
     dm = MentionBuilder(ctx, lex)
     named.find_names(dm)
     named.find_generic_head_organisations(dm)
+    named.find_names_after_titles(dm)
     references.link_short_names(dm)
     common.find_common_noun_actors(dm)
     roles.find_roles(dm)

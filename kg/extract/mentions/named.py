@@ -28,8 +28,19 @@ def _entities(dm: MentionBuilder) -> list[tuple[Span, str]]:
                 not known(dm.lex, out[-1][0].text):
             out[-1] = (dm.doc[out[-1][0].start:ent.end], "PERSON")
             continue
+        if label == "PERSON" and ent.start > 0 and _initial(ent[0]):
+            # "Lloyd J. Austin": the given name before an initial the recogniser left out
+            prev = dm.doc[ent.start - 1]
+            if prev.is_title and prev.pos_ == "PROPN" and not prev.ent_type_ and \
+                    prev.lower_ not in dm.lex.title_words and prev.lower_ not in dm.lex.titles.name_titles:
+                ent = dm.doc[ent.start - 1:ent.end]
         out.append((ent, label))
     return out
+
+
+def _initial(token: Token) -> bool:
+    """'J.', 'J': a middle initial."""
+    return len(token.text.rstrip(".")) == 1 and token.text[:1].isupper()
 
 
 def find_names(dm: MentionBuilder) -> None:
@@ -66,6 +77,8 @@ def find_names(dm: MentionBuilder) -> None:
             span = dm.doc[span.start + 1:span.end]
         if label == "PERSON" and all(t.lower_ in lex.title_heads or t.lower_ in lex.titles.name_titles for t in span):
             continue  # "Jordanian King": a title, the name follows
+        if label == "PERSON":
+            span = _name_after_title(dm, span)
         # "Secretary of State": "State" is part of a title, not an organisation
         if span.start >= 2 and dm.doc[span.start - 1].lower_ in lex.titles.field_preps and \
                 dm.doc[span.start - 2].lower_ in lex.title_heads and len(span) == 1:
@@ -103,6 +116,65 @@ def find_names(dm: MentionBuilder) -> None:
             dm.actor(key, "Organization", text, text)
         # NORP not in the gazetteer ("Arab", "Islamist") names no actor by itself
     _gazetteer_matches(dm)
+
+
+def find_names_after_titles(dm: MentionBuilder) -> None:
+    """'Minister of Defense Yoav Gallant': two or more capitalised proper nouns right after a
+    title that the recogniser did not take are the title holder's name."""
+    doc, lex = dm.doc, dm.lex
+    i = 0
+    while i < len(doc):
+        t = doc[i]
+        if i == 0 or not _name_word(dm, t) or not dm.live(t):
+            i += 1
+            continue
+        j = i
+        while j < len(doc) and _name_word(dm, doc[j]) and doc[j].lower_ not in lex.title_words:
+            j += 1
+        prev = doc[i - 1]
+        start = i
+        if i >= 2 and prev.lower_ in lex.titles.field_preps and doc[i - 2].lower_ in lex.title_words:
+            start = i + 1  # "Minister of Defense Yoav Gallant": the first word is the title's field
+        after_title = start > i or prev.lower_ in lex.title_words
+        if j - start >= 2 and after_title:
+            span = doc[start:j]
+            key = "person:" + norm(span.text)
+            dm.add(Mention(start, j, key, "Person", surface(span)))
+            dm.actor(key, "Person", surface(span), surface(span))
+        i = max(j, i + 1)
+
+
+def _name_word(dm: MentionBuilder, t: Token) -> bool:
+    return t.pos_ == "PROPN" and t.is_title and t.i not in dm.by_token and t.ent_type_ in {"", "PERSON"} and \
+        known(dm.lex, t.text) is None
+
+
+def _name_after_title(dm: MentionBuilder, span: Span) -> Span:
+    """'TPLF Spokesperson Getachew Reda', 'Crown Prince Mohammed bin Salman': a title written
+    inside a name span is not part of the name (the roles finder reads it before the name); an
+    acronym before it is the organisation the title is held in."""
+    lex = dm.lex
+    cut = None
+    for k in range(len(span) - 1):
+        one = span[k].lower_
+        two = f"{one} {span[k + 1].lower_}" if k + 2 < len(span) else ""
+        if two in lex.title_heads:
+            cut = k + 2
+        elif one in lex.title_heads and (k > 0 or one in lex.titles.honorifics or one in lex.titles.name_titles):
+            cut = k + 1
+    if cut is None or cut >= len(span) or not span[cut].is_title:
+        return span
+    for t in span[:cut]:  # "TPLF Spokesperson": the acronym is an organisation
+        if t.is_upper and len(t.text) >= 2 and t.i not in dm.by_token:
+            key = "org:" + norm(t.text)
+            gaz = known(lex, t.text)
+            if gaz is not None:
+                dm.add(Mention(t.i, t.i + 1, gaz.key, gaz.kind, t.text))
+                dm.actor(gaz.key, gaz.kind, gaz.name, t.text)
+            else:
+                dm.add(Mention(t.i, t.i + 1, key, "Organization", t.text))
+                dm.actor(key, "Organization", t.text, t.text)
+    return span.doc[span.start + cut:span.end]
 
 
 def _names_a_place(token: Token, places: PlaceWords) -> bool:

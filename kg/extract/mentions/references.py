@@ -7,6 +7,7 @@ import re
 
 from spacy.tokens import Span, Token
 
+from kg import identity
 from kg.extract.mentions.roles import add_role, split_affiliation, title_key, title_text
 from kg.extract.mentions.table import Mention, MentionBuilder, known, surface
 from kg.extract.mentions.voices import voice_at
@@ -15,15 +16,23 @@ from kg.nlp.lexicon import norm, words_pattern
 
 def link_short_names(dm: MentionBuilder) -> None:
     full: dict[str, list[str]] = {}  # last name -> person keys with that last name
+    given: dict[str, list[str]] = {}  # first name -> person keys with that first name
     for key, info in dm.actors.items():
-        if info.kind == "Person" and " " in info.label:
-            full.setdefault(norm(info.label.split()[-1]), []).append(key)
+        toks = identity.name_tokens(info.label)
+        if info.kind == "Person" and len(toks) >= 2 and not info.described:
+            full.setdefault(toks[-1], []).append(key)
+            given.setdefault(toks[0], []).append(key)
     for m in list(dm.mentions):
         if m.end - m.start != 1 or m.kind == "Place" and m.key and not m.key.startswith("place:"):
             continue
         if m.kind not in {"Person", "Organization", "Place"}:
             continue
-        targets = full.get(norm(m.surface), [])
+        if identity.is_acronym(m.surface):
+            continue  # "UN" is no one's surname
+        short = identity.person_key(m.surface)
+        targets = full.get(short, [])
+        if not targets and m.kind in {"Person", "Organization"}:
+            targets = given.get(short, [])  # "Khaled said ..." after "Khaled Meshaal": the same man
         if len(targets) == 1 and targets[0] != m.key:
             old = m.key
             m.key, m.kind = targets[0], "Person"
@@ -41,7 +50,7 @@ def link_short_names(dm: MentionBuilder) -> None:
                 and known(dm.lex, token.text) is None and token.ent_type_ in {"", "PERSON", "GPE", "ORG", "NORP"}:
             span = dm.doc[min(t.i for t in token.subtree if t.dep_ == "compound" or t.i == token.i):token.i + 1]
             key = "person:" + norm(span.text)
-            targets = full.get(norm(span.text.split()[-1]), []) if len(span) == 1 else []
+            targets = full.get(identity.person_key(span.text), []) if len(span) == 1 else []
             key = targets[0] if len(targets) == 1 else key
             for i in range(span.start, span.end):  # the recogniser's place reading gives way
                 taken = dm.by_token.pop(i, None)
@@ -53,7 +62,7 @@ def link_short_names(dm: MentionBuilder) -> None:
     for token in dm.doc:
         if token.i in dm.by_token or not token.is_title or token.pos_ not in {"PROPN", "NOUN"} or not dm.live(token):
             continue
-        targets = full.get(token.lower_, [])
+        targets = full.get(identity.person_key(token.text), [])
         if len(targets) == 1:
             dm.add(Mention(token.i, token.i + 1, targets[0], "Person", token.text))
 

@@ -6,8 +6,8 @@ import re
 
 from spacy.tokens import Span, Token
 
-from kg.extract.mentions.table import MentionBuilder, RoleHit
-from kg.nlp.lexicon import Lexicon, words_pattern
+from kg.extract.mentions.table import Mention, MentionBuilder, RoleHit
+from kg.nlp.lexicon import Lexicon, norm, words_pattern
 
 
 def title_text(tokens: list[Token], lex: Lexicon) -> tuple[str | None, list[Token]]:
@@ -56,6 +56,12 @@ def find_roles(dm: MentionBuilder) -> None:
                 shorter = shorter[:-1]
             if shorter is not prefix and title_text([t for t in shorter if dm.by_token.get(t.i) is None], lex)[0]:
                 prefix = shorter
+            for t in prefix:  # "SPLM Spokesperson X": an acronym no finder took is the organisation
+                if t.is_upper and t.is_alpha and len(t) >= 2 and t.pos_ == "PROPN" and dm.by_token.get(t.i) is None \
+                        and t.lower_ not in lex.title_words and t.lower_ not in tw.name_titles:
+                    key = "org:" + norm(t.text)
+                    dm.add(Mention(t.i, t.i + 1, key, "Organization", t.text))
+                    dm.actor(key, "Organization", t.text, t.text)
             aff_tokens = [t for t in prefix if dm.by_token.get(t.i) is not None and
                           dm.by_token[t.i].kind in {"Country", "Organization", "Group", "Person"}]
             after_aff = [t for t in prefix if not aff_tokens or t.i > aff_tokens[-1].i]
