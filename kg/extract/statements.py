@@ -124,7 +124,8 @@ class _StatementReader:
         """A readout verb inside what another verb reports ("Price said the Secretary welcomed ..."),
         or with a conversation partner ("spoke with X about Y"): not a statement of its own."""
         w = self.words
-        if any(c.dep_ == "prep" and c.lower_ in w.conversation_preps for c in verb.children):
+        if any(c.dep_ == "prep" and c.lower_ in w.conversation_preps and
+               any(p.dep_ == "pobj" and self.table.actor_at(p) for p in c.children) for c in verb.children):
             return True
         head = verb
         while head.dep_ in {"ccomp", "xcomp", "conj", "advcl"} and head.head.i != head.i:

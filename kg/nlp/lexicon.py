@@ -125,6 +125,9 @@ class ActorWords:
     plural_pronouns: Words
     neuter_pronouns: Words
     joint_nouns: Words
+    document_nouns: Words
+    document_preps: Words
+    joint_modifiers: Words
     first_person_singular: Words
     first_person_plural: Words
     reporter_labels: Words

@@ -36,6 +36,7 @@ def find_mentions(ctx: DocContext, lex: Lexicon) -> MentionTable:
     roles.find_roles(dm)
     references.find_descriptions(dm)
     references.find_joint_references(dm)
+    references.find_document_sources(dm)
     references.find_definite_organisations(dm)
     voices.find_voices(dm)
     references.find_pronouns(dm)

@@ -186,6 +186,31 @@ def find_joint_references(dm: MentionBuilder) -> None:
             dm.multi[token.i] = people
 
 
+def find_document_sources(dm: MentionBuilder) -> None:
+    """'a BBC report', 'the Kremlin's statement', 'a report by the UN': a document stands for
+    whoever issued it; 'the joint statement' for the people named just before."""
+    words = dm.lex.actors
+    for token in dm.doc:
+        if token.lemma_.lower() not in words.document_nouns or token.pos_ != "NOUN" or token.i in dm.by_token \
+                or not dm.live(token):
+            continue
+        keys: list[str] = []
+        issuers = [c for c in token.children if c.dep_ in {"compound", "nmod", "poss", "amod"}]
+        issuers += [p for c in token.children if c.dep_ == "prep" and c.lower_ in words.document_preps
+                    for p in c.children if p.dep_ == "pobj"]
+        for c in issuers:
+            m = dm.by_token.get(c.i)
+            if m is not None and m.key and m.kind != "Place" and m.key not in keys:
+                keys.append(m.key)
+        if not keys and any(c.dep_ == "amod" and c.lower_ in words.joint_modifiers for c in token.children):
+            keys = _people_before(dm, token)
+        if keys:
+            kind = dm.actors[keys[0]].kind if keys[0] in dm.actors else "Person"
+            dm.add(Mention(token.i, token.i + 1, keys[0], kind, token.text))
+            if len(keys) > 1:
+                dm.multi[token.i] = keys
+
+
 def _people_before(dm: MentionBuilder, token: Token, sentences: int = 3) -> list[str]:
     """The persons of the nearest sentence (this one before ``token``, or one of the few before it)
     that names two or more."""
