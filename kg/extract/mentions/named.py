@@ -21,8 +21,11 @@ def _entities(dm: MentionBuilder) -> list[tuple[Span, str]]:
     out: list[tuple[Span, str]] = []
     for ent, label in ents:
         if label == "NORP" and len(ent) >= 2 and all(t.is_title for t in ent) and not known(dm.lex, ent.text) \
-                and not ent[-1].lower_.endswith("s") and known(dm.lex, ent[-1].text) is None:
-            label = "PERSON"  # the recogniser's NORP for an unfamiliar name
+                and not ent[-1].lower_.endswith("s") and known(dm.lex, ent[-1].text) is None and \
+                not (ent.end < len(dm.doc) and dm.doc[ent.end].pos_ == "NOUN"):
+            label = "PERSON"  # the recogniser's NORP for an unfamiliar name (not "South Ossetian leader")
+        if label in {"ORG", "GPE", "NORP"}:
+            ent, label = _person_after_title(dm, ent, label)
         if out and label == "PERSON" and out[-1][0].end == ent.start and len(out[-1][0]) == 1 and \
                 out[-1][1] in {"GPE", "ORG", "NORP", "PERSON"} and dm.doc[out[-1][0].start].dep_ == "compound" and \
                 not known(dm.lex, out[-1][0].text):
@@ -36,6 +39,23 @@ def _entities(dm: MentionBuilder) -> list[tuple[Span, str]]:
                 ent = dm.doc[ent.start - 1:ent.end]
         out.append((ent, label))
     return out
+
+
+def _person_after_title(dm: MentionBuilder, ent: Span, label: str) -> tuple[Span, str]:
+    """'Retired U.S. diplomat Brooks Spector', 'Spokesperson Ned Price' taken for an
+    organisation: two or three capitalised unknown words right after a title are a name."""
+    lex = dm.lex
+    doc = dm.doc
+    start = ent.start
+    while start < ent.end - 1 and doc[start].lower_ in lex.title_words:
+        start += 1
+    after_title = start > ent.start or (ent.start > 0 and doc[ent.start - 1].lower_ in lex.title_words)
+    name = doc[start:ent.end]
+    org_words = lex.actors.generic_org_heads | lex.actors.org_nouns
+    if after_title and 2 <= len(name) <= 3 and all(t.is_title and t.is_alpha for t in name) and \
+            known(lex, name.text) is None and not any(known(lex, t.text) or t.lower_ in org_words for t in name):
+        return name, "PERSON"
+    return ent, label
 
 
 def _initial(token: Token) -> bool:

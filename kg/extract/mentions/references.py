@@ -49,6 +49,9 @@ def link_short_names(dm: MentionBuilder) -> None:
         if token.dep_ == "conj" and dm.by_token.get(token.head.i) is not None and dm.by_token[token.head.i].kind == "Person" \
                 and known(dm.lex, token.text) is None and token.ent_type_ in {"", "PERSON", "GPE", "ORG", "NORP"}:
             span = dm.doc[min(t.i for t in token.subtree if t.dep_ == "compound" or t.i == token.i):token.i + 1]
+            while len(span) > 1 and (span[0].lower_ in dm.lex.title_words or span[0].lower_ in dm.lex.titles.name_titles
+                                     or f"{span[0].lower_} {span[1].lower_}" in dm.lex.title_heads):
+                span = span[1:]  # "Special Envoy Kellogg": the title is read by the roles finder
             key = "person:" + norm(span.text)
             targets = full.get(identity.person_key(span.text), []) if len(span) == 1 else []
             key = targets[0] if len(targets) == 1 else key
@@ -99,6 +102,9 @@ def find_descriptions(dm: MentionBuilder) -> None:
         left = [t for t in token.lefts if t.dep_ in {"compound", "amod"}]
         start = min([token.i, *[t.left_edge.i for t in left]])
         of_part = [c for c in token.children if c.dep_ == "prep" and c.lower_ in titles.field_preps]
+        if of_part and any(dm.by_token.get(p.i) is not None and dm.by_token[p.i].kind == "Person"
+                           for p in of_part[0].children if p.dep_ == "pobj"):
+            continue  # "Special Envoy for Yemen Tim Lenderking": a title before a name
         end = token.i + 1
         if of_part:
             end = max(t.i for t in of_part[0].subtree) + 1

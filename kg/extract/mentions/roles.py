@@ -77,6 +77,19 @@ def find_roles(dm: MentionBuilder) -> None:
                                 if p.dep_ == "pobj" and mm is not None and mm.kind in {"Country", "Organization"}:
                                     aff = mm.key
                 add_role(dm, m.key, title, aff, sent, "role.title_before_name")
+        # c) "my Special Envoy for Yemen Tim Lenderking": the name ends the title's own 'for'/'of' phrase
+        prep = head.head
+        if head.dep_ == "pobj" and prep.lower_ in tw.field_preps | tw.affiliation_preps and \
+                prep.head.lower_ in lex.title_words and prep.head.i < prep.i:
+            t_head = prep.head
+            pre = list(doc[t_head.left_edge.i:t_head.i + 1])
+            affs = [t for t in pre if dm.by_token.get(t.i) is not None and dm.by_token[t.i].kind in {"Country", "Organization"}]
+            field = [dm.by_token[t.i] for t in doc[prep.i + 1:m.start] if dm.by_token.get(t.i) is not None
+                     and dm.by_token[t.i].kind in {"Country", "Organization"}]
+            title, words = title_text([t for t in pre if t not in affs], lex)
+            if title and not (len(words) == 1 and words[0].lower_ in tw.weak_heads and not affs and not field):
+                aff = dm.by_token[affs[-1].i].key if affs else (field[-1].key if field else None)
+                add_role(dm, m.key, title, aff, sent, "role.title_field_before_name")
         # b) apposition: "Antony Blinken, the U.S. secretary of state" / "the head of ..., Antony Blinken"
         title_head = head.head
         while head.dep_ == "appos" and title_head.dep_ == "pobj" and title_head.head.dep_ == "prep" and \
