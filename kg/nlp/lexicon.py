@@ -85,6 +85,7 @@ class SpeechWords:
     object_is_content: Words
     attribution_markers: Words
     voiced_min_words: int
+    addressee_pronouns: Words
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class ActorWords:
     document_nouns: Words
     document_preps: Words
     joint_modifiers: Words
+    object_pronouns: Words
     first_person_singular: Words
     first_person_plural: Words
     reporter_labels: Words

@@ -153,6 +153,21 @@ def find_descriptions(dm: MentionBuilder) -> None:
             dm.add(Mention(start, end, key, "Person", label))
             dm.actor(key, "Person", label, written, described=True, named=False)
             continue
+        if not matches and aff is None and dets and dets[0].lower_ in grammar.definite_articles and len(core) == 1:
+            # "The official argued ..." after "a West Darfur security official": that person
+            earlier = [m for m in dm.mentions if m.start < start and m.key and dm.actors.get(m.key) is not None
+                       and dm.actors[m.key].described and dm.actors[m.key].kind == "Person"
+                       and dm.actors[m.key].label.lower().split()[-1] == token.lower_]
+            if earlier:
+                key = max(earlier, key=lambda x: x.start).key or ""
+                dm.add(Mention(start, end, key, "Person", surface(doc[start:end])))
+                continue
+        if len(matches) > 1 and aff is None and dets and dets[0].lower_ in grammar.definite_articles:
+            # "the president said" where the text names several presidents: the one it is about
+            counts = {h: sum(1 for m in dm.mentions if m.key == h and m.start < token.i) for h in matches}
+            ranked = sorted(counts.values(), reverse=True)
+            if ranked[0] > ranked[1]:
+                matches = {max(counts, key=lambda h: counts[h])}
         if len(matches) == 1:
             holder = matches.pop()
             written = surface(doc[start:end])

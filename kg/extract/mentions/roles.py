@@ -12,7 +12,7 @@ from kg.nlp.lexicon import Lexicon, norm, words_pattern
 
 def title_text(tokens: list[Token], lex: Lexicon) -> tuple[str | None, list[Token]]:
     """The title in a run of tokens ("U.S. Secretary of State" -> "Secretary of State")."""
-    words = [t for t in tokens if t.dep_ not in {"det", "case"} and t.tag_ not in {"PRP$", "POS", "DT"}
+    words = [t for t in tokens if t.dep_ not in {"det", "case", "nummod"} and t.tag_ not in {"PRP$", "POS", "DT"}
              and (not t.is_punct or t.text == "-")]
     if not words:
         return None, []
