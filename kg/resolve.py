@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kg import identity
 from kg.lifecycle import LINK_WINDOW_DAYS, Report, link, observation
 from kg.models import (
     Actor,
@@ -256,26 +257,14 @@ def resolve(extractions: list[Extraction]) -> Resolved:
 # ---- actors ---------------------------------------------------------------------------------------
 def _resolve_actors(extractions: list[Extraction]):
     """(doc id, local key) -> global actor id, and the global actors."""
-    def global_key(doc_id: str, a: Actor) -> str:
-        if a.described:
-            return f"{a.key}@{doc_id}"
-        return a.key
-
-    # full names seen anywhere: a lone surname joins the one person who has it
-    surnames: dict[str, set[str]] = defaultdict(set)
-    for x in extractions:
-        for a in x.actors:
-            if a.kind == "Person" and not a.described and " " in a.key.split(":", 1)[1]:
-                surnames[a.key.split(":", 1)[1].split()[-1]].add(a.key)
+    # one key per real-world actor: spelling variants, short forms and acronyms (kg/identity.py)
+    linked = identity.global_keys((x.document.id, a) for x in extractions for a in x.actors)
     mapping: dict[tuple[str, str], str] = {}
     members: dict[str, list[tuple[str, Actor]]] = defaultdict(list)
     for x in extractions:
         d = x.document.id
         for a in x.actors:
-            g = global_key(d, a)
-            name = a.key.split(":", 1)[1]
-            if a.kind == "Person" and not a.described and " " not in name and len(surnames.get(name, ())) == 1:
-                g = next(iter(surnames[name]))
+            g = linked[(d, a.key)]
             mapping[(d, a.key)] = g
             members[g].append((d, a))
     ids: dict[str, str] = {}
