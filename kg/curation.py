@@ -598,6 +598,25 @@ class _State:
 
 
 # ---- writing (kg curate) ------------------------------------------------------------------------
+def new_entry(action: str, by: str | None, when: str | None, why: str | None, **fields: Any) -> dict[str, Any]:
+    """An entry as ``kg curate`` writes it: the fields given (empty ones left out), who (``by``,
+    else $KG_CURATOR, else the login name) and when (``when``, else today: written into the file,
+    so every later build uses that date)."""
+    import getpass
+    import os
+
+    item: dict[str, Any] = {"action": action}
+    for key, value in fields.items():
+        if value not in (None, (), []):
+            item[key] = list(value) if isinstance(value, tuple) else value
+    who = by or os.environ.get("KG_CURATOR") or getpass.getuser()
+    item["by"] = who
+    item["when"] = when or dt.date.today().isoformat()
+    if why:
+        item["why"] = why
+    return item
+
+
 def append_entry(path: Path, item: dict[str, Any]) -> Entry:
     """Check ``item`` as an entry and append it to the curation file as YAML text: the entries,
     comments and layout already there are kept byte for byte."""

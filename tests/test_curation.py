@@ -189,3 +189,52 @@ def test_curation_malformed_file_is_one_clear_message(plain, tmp_path, text, mes
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out" / "kg.trig").exists()
+
+
+def _curate_args(item: dict) -> list[str]:
+    """The `kg curate` command line that writes ``item``."""
+    action, rest = item["action"], {k: v for k, v in item.items() if k not in ("action", "by", "when", "why")}
+    stamp = ["--by", item["by"], "--when", item["when"]] + (["--why", item["why"]] if "why" in item else [])
+    if action == "merge":
+        return ["merge", *rest["actors"], rest["into"], *stamp]
+    if action == "split":
+        return ["split", rest["actor"], rest["alias"], *stamp]
+    if action == "retype":
+        return ["retype", rest["actor"], rest["kind"], *stamp]
+    if action == "reject":
+        return ["reject", rest.get("fact") or rest["actor"], *stamp]
+    if action == "fix":
+        return ["fix", rest.pop("fact"), *[x for k, v in rest.items() for x in (f"--{k}", v)], *stamp]
+    options = {"participants": "--participant", "kind": "--meeting-kind"}
+    args = ["add", rest.pop("fact")]
+    for key, value in rest.items():
+        for v in value if isinstance(value, list) else [value]:
+            args += [options.get(key, f"--{key}"), v]
+    return args + stamp
+
+
+def test_curation_curate_helpers_write_the_same_entries_and_graph(curated, plain, tmp_path):
+    out, _, facts, statements = curated
+    mine = tmp_path / "curation.yaml"
+    mine.write_text("# my corrections\n\n# (kept as written)\n", encoding="utf-8")
+    for item in entries(facts, statements):
+        result = kg("curate", *_curate_args(item), "--file", str(mine))
+        assert result.exit_code == 0, result.output
+        assert f"of {mine}: " in result.output
+    text = mine.read_text(encoding="utf-8")
+    assert text.startswith("# my corrections\n\n# (kept as written)\n")  # comments and layout kept
+    assert [e.id for e in read_entries(mine)] == [e.id for e in read_entries(plain[1] / "curation.yaml")]
+    again = tmp_path / "out"
+    build(plain[1], again, "--curation", str(mine))
+    assert (again / "kg.trig").read_bytes() == (out / "kg.trig").read_bytes()
+
+
+def test_curation_curate_refuses_a_bad_entry_and_leaves_the_file(tmp_path):
+    mine = tmp_path / "curation.yaml"
+    assert kg("curate", "retype", "Nurlan Temirov", "Organization", "--file", str(mine), "--by", WHO).exit_code == 0
+    before = mine.read_bytes()
+    result = CliRunner().invoke(main, ["curate", "fix", "meeting:1", "--status", "maybe", "--file", str(mine)])
+    assert result.exit_code == 2 and "entry 2 (fix): status 'maybe' is not" in result.output
+    assert mine.read_bytes() == before
+    entry, = read_entries(mine)
+    assert entry.by == WHO and entry.when.endswith("T00:00:00Z")  # today, written into the file
