@@ -283,7 +283,7 @@ def curate(res: Resolved, inputs: Iterable[Path], explicit: Path | None, note: N
             changes.extend(dataclasses.replace(c, number=f"{n:04d}" + (f"-{k}" if k else ""))
                            for k, c in enumerate(made))
         except _NoMatch as miss:
-            note(f"curation: {entry.where} ({entry.describe()}) matches nothing in this build: {miss}; "
+            note(f"curation: {entry.where}: {entry.describe()}: matches nothing in this build ({miss}); "
                  "the entry is kept in the file")
     return state.result(tuple(changes)), len(changes)
 

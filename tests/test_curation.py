@@ -137,7 +137,7 @@ def test_curation_is_recorded_as_provenance(curated):
 def test_curation_unmatched_entry_is_reported_not_dropped(curated, plain):
     _, output, _, _ = curated
     assert "curated changes: 8" in output
-    assert "entry 8 (reject) (reject Olaf Brekke) matches nothing in this build: no actor named 'Olaf Brekke'" \
+    assert "entry 8 (reject): reject Olaf Brekke: matches nothing in this build (no actor named 'Olaf Brekke')" \
         in output
     assert len(read_entries(plain[1] / "curation.yaml")) == 8  # still in the file
 
