@@ -238,3 +238,17 @@ def test_curation_curate_refuses_a_bad_entry_and_leaves_the_file(tmp_path):
     assert mine.read_bytes() == before
     entry, = read_entries(mine)
     assert entry.by == WHO and entry.when.endswith("T00:00:00Z")  # today, written into the file
+
+
+def test_curation_graph_loads_into_a_store_and_answers_there(curated, tmp_path):
+    from query_support import Server, answers
+
+    out, *_ = curated
+    running = Server(tmp_path / "oxigraph")
+    try:
+        result = kg("load", "--graph", str(out), "--endpoint", running.url)
+        assert result.exit_code == 0, result.output
+        assert "3 document graphs" in result.output and f"curation graph <{KGD}graph/curation> (new)" in result.output
+        assert answers(None, "curation.rq", endpoint=running.url + "/query") == answers(out, "curation.rq")
+    finally:
+        running.stop()
