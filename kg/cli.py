@@ -232,12 +232,30 @@ def explain(source, published, model, displacy_out) -> None:
 
 @main.command(name="export")
 @graph_option
-@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf"]), required=True)
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="File (default: GRAPH/kg.FORMAT).")
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "events-csv", "events-parquet"]),
+              required=True, help="graphml/gexf: the network; events-csv/events-parquet: the event table.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="File (default: GRAPH/kg.FORMAT, GRAPH/events.csv or GRAPH/events.parquet).")
 @_friendly
 def export_network(graph_dir, fmt, out) -> None:
-    """Write the graph for Gephi or Cytoscape (GraphML or GEXF, via networkx)."""
+    """Write the network (GraphML, GEXF) or the event table (CSV, Parquet).
+
+    The network is for Gephi or Cytoscape (via networkx). The event table has one row per event:
+    date, CAMEO/PLOVER codes, actors, status, documents, evidence, rules.
+
+    \b
+    Examples:
+      kg export --format gexf
+      kg export --format events-parquet --out events.parquet
+    """
     from kg.viz import export_network as run_export
+
+    if fmt.startswith("events-"):
+        from kg.event_table import export_events
+
+        table, count = export_events(graph_dir, fmt, out or graph_dir / ("events." + fmt.split("-", 1)[1]))
+        click.echo(f"wrote {table}: {count:,} events")
+        return
 
     path = run_export(graph_dir, fmt, out or graph_dir / f"kg.{fmt}")
     click.echo(f"wrote {path}")

@@ -26,11 +26,11 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.models import Span
 from kg.resolve import Resolved, digest, slug
-from kg.vocab import ACTOR_CLASSES, CEASEFIRE_STATUS, KG, KGD, MEETING_MODE, MEETING_STATUS, NIF, bind_prefixes
+from kg.vocab import ACTOR_CLASSES, CEASEFIRE_STATUS, FOAF, KG, KGD, MEETING_MODE, MEETING_STATUS, NIF, bind_prefixes
 
 ENTITIES_GRAPH = KGD["graph/entities"]
 CURATION_GRAPH = KGD["graph/curation"]
@@ -225,6 +225,7 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
         facts.extend((V["about"], t.data(a)) for a in s.about)
         yield from described(t.data(s.id), s.evidence, facts, s.date)
 
+    yield from interop_statements(res)
     yield from _curation(t, res)
 
 
@@ -294,6 +295,83 @@ def _value(value: str) -> str:
     if re.fullmatch(r"(actor|meeting|statement|ceasefire|accusation|role)/[^\s]+", value):
         return _KGD + value
     return value
+
+
+def interop_statements(res: Resolved) -> Iterator[tuple[str, str]]:
+    """The rules behind each fact, event codes (CAMEO, PLOVER) and country codes and links, as N-Quads text.
+
+    In the entities graph: ``fact kg:rule "meeting.verb"`` for each rule id a record carries;
+    ``event kg:eventCode code`` with one node per CAMEO code used (label, meaning, citation, its
+    PLOVER type and mode); ``country kg:isoCode, kg:cameoCode, foaf:isPrimaryTopicOf (Wikipedia),
+    owl:sameAs (DBpedia)``. Codes come from kg/nlp/data/codes.yaml and country_codes.tsv.
+    """
+    from kg import codes as kc
+
+    t = _Terms()
+    g = t.iri(str(ENTITIES_GRAPH))
+    V = {name: t.iri(str(term)) for name, term in (
+        ("type", RDF.type), ("label", RDFS.label), ("notation", SKOS.notation), ("pref", SKOS.prefLabel),
+        ("definition", SKOS.definition), ("inScheme", SKOS.inScheme), ("source", DCTERMS.source),
+        ("EventCode", KG.EventCode), ("cameoScheme", KG.CameoScheme), ("ploverScheme", KG.PloverScheme),
+        ("eventCode", KG.eventCode), ("ploverType", KG.ploverType), ("ploverMode", KG.ploverMode),
+        ("rule", KG.rule), ("isoCode", KG.isoCode), ("cameoCode", KG.cameoCode),
+        ("page", FOAF.isPrimaryTopicOf), ("sameAs", OWL.sameAs))}
+    table = kc.codes()
+    used: set[str] = set()
+
+    def facts(node_id: str, rules: tuple[str, ...], code: str | None) -> Iterator[tuple[str, str]]:
+        node = t.data(node_id)
+        for rule in sorted(set(rules)):
+            yield g, f"{node} {V['rule']} {t.text(rule)}"
+        if code is not None:
+            used.add(code)
+            yield g, f"{node} {V['eventCode']} {t.data(f'code/cameo-{code}')}"
+
+    for r in res.roles:
+        yield from facts(r.id, r.rules, None)
+    for m in res.meetings:
+        yield from facts(m.id, m.rules,
+                         kc.event_code("meetings", kind=m.kind, status=m.status, mode=m.mode))
+    for c in res.ceasefires:
+        yield from facts(c.id, c.rules, kc.event_code("ceasefires", status=c.status))
+    for s in res.statements:
+        yield from facts(s.id, s.rules, kc.event_code("statements"))
+
+    plover_used: set[str] = set()
+    for code in sorted(used):
+        entry = table.cameo[code]
+        node = t.data(f"code/cameo-{code}")
+        yield g, f"{node} {V['type']} {V['EventCode']}"
+        yield g, f"{node} {V['label']} {t.text(f'CAMEO {code}: {entry.label}')}"
+        yield g, f"{node} {V['notation']} {t.text(code)}"
+        yield g, f"{node} {V['pref']} {t.text(entry.label)}"
+        yield g, f"{node} {V['definition']} {t.text(entry.meaning)}"
+        yield g, f"{node} {V['inScheme']} {V['cameoScheme']}"
+        yield g, f"{node} {V['source']} {t.text(table.sources['cameo']['citation'])}"
+        if entry.plover:
+            plover_used.add(entry.plover)
+            yield g, f"{node} {V['ploverType']} {t.data(f'code/plover-{entry.plover}')}"
+        if entry.plover_mode:
+            yield g, f"{node} {V['ploverMode']} {t.text(entry.plover_mode)}"
+    for name in sorted(plover_used):
+        node = t.data(f"code/plover-{name}")
+        yield g, f"{node} {V['type']} {V['EventCode']}"
+        yield g, f"{node} {V['label']} {t.text(f'PLOVER {name}')}"
+        yield g, f"{node} {V['notation']} {t.text(name)}"
+        yield g, f"{node} {V['pref']} {t.text(name)}"
+        yield g, f"{node} {V['definition']} {t.text(table.plover[name].meaning)}"
+        yield g, f"{node} {V['inScheme']} {V['ploverScheme']}"
+        yield g, f"{node} {V['source']} {t.text(table.sources['plover']['citation'])}"
+
+    for a in res.actors:
+        found = kc.country(a.label) if a.kind == "Country" else None
+        if found is None:
+            continue
+        node = t.data(a.id)
+        yield g, f"{node} {V['isoCode']} {t.text(found.iso3)}"
+        yield g, f"{node} {V['cameoCode']} {t.text(found.cameo)}"
+        yield g, f"{node} {V['page']} {t.iri(found.wikipedia)}"
+        yield g, f"{node} {V['sameAs']} {t.iri(found.dbpedia)}"
 
 
 def _source(t: _Terms, value: str) -> str:

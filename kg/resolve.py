@@ -60,6 +60,7 @@ class GRole:
     title: str
     affiliation: str | None
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class GMeeting:
     location: str | None
     date: DateRef | None
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class GStatement:
     about: tuple[str, ...]
     date: DateRef | None
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class GCeasefire:
     date: DateRef | None
     evidence: tuple[Span, ...]
     observations: tuple[StatusObservation, ...] = ()  # each report's status, day and evidence
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class GAccusation:
     ceasefire: str | None
     date: DateRef | None
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
 
 
 @dataclass(frozen=True)
@@ -163,9 +168,11 @@ def resolve(extractions: list[Extraction]) -> Resolved:
             if holder is None:
                 continue
             key = (holder, _title_key(r.title), aid(d, r.affiliation))
-            entry = roles.setdefault(key, [r.title, []])
+            entry = roles.setdefault(key, [r.title, [], set()])
             entry[1].extend(r.evidence)
-    g_roles = tuple(sorted((GRole("role/" + digest(*k), k[0], v[0], k[2], _spans(v[1])) for k, v in roles.items()),
+            entry[2].update(r.rules)
+    g_roles = tuple(sorted((GRole("role/" + digest(*k), k[0], v[0], k[2], _spans(v[1]), tuple(sorted(v[2])))
+                            for k, v in roles.items()),
                            key=lambda r: r.id))
 
     # meetings: merged across documents when the same people meet on the same day
@@ -195,24 +202,26 @@ def resolve(extractions: list[Extraction]) -> Resolved:
             local_meeting[(d, i)] = target
     meeting_ids = {}
     g_meetings = []
+    meeting_rules = _rules_of(extractions, local_meeting, "meetings")
     for c in clusters:
         key = ("meeting", meeting_group(c["kind"]), *sorted(c["participants"]),
                c["date"].value.isoformat() if c["date"] and c["date"].value else "doc:{}:{}".format(*c["first"]))
         mid = "meeting/" + digest(*key)
         meeting_ids[id(c)] = mid
         g_meetings.append(GMeeting(mid, c["kind"], tuple(sorted(c["participants"])), c["status"], c["mode"],
-                                   c["location"], c["date"], _spans(c["evidence"])))
+                                   c["location"], c["date"], _spans(c["evidence"]), meeting_rules.get(id(c), ())))
 
     # ceasefires: the reports of one truce linked across documents (kg.lifecycle)
     linked, local_truce = link_ceasefires(extractions, published, aids)
     g_truces = []
     truce_ids = {}
+    truce_rules = _rules_of(extractions, local_truce, "ceasefires")
     for t in linked:
         anchor = t.first.published.isoformat() if t.first.published else f"doc:{t.first.doc_id}:{t.first.index}"
         tid = "ceasefire/" + digest("ceasefire", *sorted(t.parties), anchor)
         truce_ids[id(t)] = tid
         g_truces.append(GCeasefire(tid, tuple(sorted(t.parties)), tuple(sorted(t.mediators - t.parties)),
-                                   t.status, t.date, _spans(t.evidence), t.observations))
+                                   t.status, t.date, _spans(t.evidence), t.observations, truce_rules.get(id(t), ())))
 
     # statements: each report is its own statement
     g_statements = {}
@@ -231,7 +240,7 @@ def resolve(extractions: list[Extraction]) -> Resolved:
             ev = s.evidence[0]
             sid = "statement/" + digest(d, ev.begin, ev.end, speaker, s.text)
             g_statements[sid] = GStatement(sid, speaker, s.text, s.quote, tuple(sorted(set(about))), s.date,
-                                           _spans(s.evidence))
+                                           _spans(s.evidence), tuple(sorted(set(s.rules))))
     return Resolved(
         documents=tuple(x.document for x in extractions),
         actors=actors,
@@ -351,6 +360,15 @@ def link_ceasefires(extractions: list[Extraction], published: dict, aids):
                       observation(cf, x.document.id, published[x.document.id]), published[x.document.id])
                for x in extractions for i, cf in enumerate(x.ceasefires)]
     return link(reports)
+
+
+def _rules_of(extractions, local: dict, field: str) -> dict[int, tuple[str, ...]]:
+    """The rule ids of each merged record (by id() of its cluster): the union of its reports' rules."""
+    by_doc = {x.document.id: x for x in extractions}
+    found: dict[int, set[str]] = {}
+    for (d, i), target in local.items():
+        found.setdefault(id(target), set()).update(getattr(by_doc[d], field)[i].rules)
+    return {k: tuple(sorted(v)) for k, v in found.items()}
 
 
 def _spans(spans) -> tuple[Span, ...]:

@@ -74,13 +74,17 @@ class SpeechWords:
     """What makes a Statement (data/speech.yaml)."""
 
     reporting_verbs: Words
+    readout_verbs: Words
+    conversation_preps: Words
     object_required: Mapping[str, Words]
     clause_only: Words
     particle_required: Mapping[str, Words]
     particles_not_speech: Words
+    clause_or_particle: Mapping[str, Words]
     content_preps: Words
     object_is_content: Words
     attribution_markers: Words
+    voiced_min_words: int
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,10 @@ class ActorWords:
     singular_pronouns: Words
     plural_pronouns: Words
     neuter_pronouns: Words
+    joint_nouns: Words
+    first_person_singular: Words
+    first_person_plural: Words
+    reporter_labels: Words
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,19 @@ class CeasefireWords:
     pursuit_nouns: Words
     proposal_responses: Words
     modified_mediation: Words
+    qualified_nouns: Mapping[str, Words]
+    modified_nouns: Mapping[str, Words]
+    agreement_names: Words
+    role_nouns: Words
+    role_verbs: Words
+    thanking_verbs: Words
+    effort_nouns: Words
+    diplomatic_modifiers: Words
+    binding_verbs: Words
+    commitment_nouns: Words
+    scope_modifiers: Words
+    urging_verbs: Words
+    pair_words: Words
 
 
 @dataclass(frozen=True)
