@@ -252,3 +252,9 @@ def test_curation_graph_loads_into_a_store_and_answers_there(curated, tmp_path):
         assert answers(None, "curation.rq", endpoint=running.url + "/query") == answers(out, "curation.rq")
     finally:
         running.stop()
+
+
+def test_curation_added_fact_carries_the_curation_rule(curated):
+    out, *_ = curated
+    found = rows(out, "facts_by_rule.rq", "rule=curation.add")
+    assert [r["fact"] for r in found] == [r["meeting"] for r in rows(out, "meetings.rq") if r.get("date") == "2024-06-03"]

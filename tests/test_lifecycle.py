@@ -167,3 +167,9 @@ def test_lifecycle_links_a_large_corpus_in_linear_time():
     assert time.perf_counter() - began < 10
     assert len(of) == 20_000
     assert all((t.last_day - t.first_day).days <= MAX_SPAN_DAYS for t in truces if t.first_day and t.last_day)
+
+
+def test_lifecycle_accusations_carry_their_rules(truce_build):
+    lines = (truce_build / "kg.nt").read_text(encoding="utf-8").splitlines()
+    rules = {line.split(" ", 2)[2] for line in lines if "/accusation/" in line.split(" ", 1)[0] and "#rule>" in line}
+    assert rules == {f'"{r}" .' for r in ("accusation.verb", "accusation.of_act", "accusation.accused")}
