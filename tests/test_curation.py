@@ -125,6 +125,8 @@ def test_curation_is_recorded_as_provenance(curated):
     assert {r["when"] for r in found} == {"2024-06-10T00:00:00Z"}  # the file's date, not the clock
     split, merge, retype, reject, *_ = found
     assert split["why"] == "maybe his brother" and split["generated"].split()[1] == KGD + "actor/halvorsen"
+    # the statement whose evidence names only "Halvorsen" went with the alias (and came back with the merge)
+    assert sum("/statement/" in g for g in split["generated"].split()) == 1
     assert merge["previous"] == KGD + "actor/halvorsen" and merge["new"] == KGD + "actor/dmitri-halvorsen"
     assert (retype["attribute"], retype["previous"], retype["new"]) == ("type", "Person", "Organization")
     assert reject["used"] == facts["Meeting"] and reject["why"] == "it never happened"
