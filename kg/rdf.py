@@ -216,6 +216,7 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
             facts.append((V["accuser"], t.data(acc.accuser)))
         if acc.ceasefire:
             facts.append((V["concerns"], t.data(acc.ceasefire)))
+        facts.extend((t.iri(str(KG.rule)), t.text(rule)) for rule in sorted(set(acc.rules)))
         yield from described(t.data(acc.id), acc.evidence, facts, acc.date)
 
     for s in res.statements:

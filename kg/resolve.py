@@ -338,7 +338,8 @@ def resolve_accusations(extractions: list[Extraction], aid, truce_of: dict[tuple
             ceasefire = truce_of.get((d, a.ceasefire.index)) if a.ceasefire else None
             ev = a.evidence[0]
             gid = "accusation/" + digest(d, ev.begin, ev.end, accuser or "", accused)
-            out[gid] = GAccusation(gid, accuser, accused, ceasefire, a.date, _spans(a.evidence))
+            out[gid] = GAccusation(gid, accuser, accused, ceasefire, a.date, _spans(a.evidence),
+                                   tuple(sorted(set(a.rules))))
     return tuple(sorted(out.values(), key=lambda a: a.id))
 
 

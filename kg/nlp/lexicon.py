@@ -236,6 +236,7 @@ class AccusationWords:
     mutual_verbs: Words
     mutual_nouns: Words
     denial_verbs: Words
+    none_determiners: Words
 
 
 @dataclass(frozen=True)
