@@ -48,6 +48,19 @@ def test_codes_event_code_of_each_record(record, values, expected):
     assert codes.event_code(record, **values) == expected
 
 
+@pytest.mark.parametrize("about, expected", [
+    ([], "010"),
+    ([("meeting", "occurred")], "010"),
+    ([("meeting", "planned")], "036"),  # a statement of intent to meet
+    ([("ceasefire", "proposed")], "0356"),
+    ([("ceasefire", "agreed"), ("meeting", "planned")], "036"),
+    ([("ceasefire", "proposed"), ("meeting", "planned")], "036"),  # the first rule of the file wins
+])
+def test_codes_statement_code_by_what_it_is_about(about, expected):
+    alternatives = [{"about": kind, "about_status": status} for kind, status in about]
+    assert codes.first_code("statements", [*alternatives, {}]) == expected
+
+
 @pytest.mark.parametrize("old, new, message", [
     ('  "041":\n    label: Discuss by telephone', '  "41":\n    label: Discuss by telephone', "not a CAMEO code"),
     ("    plover: RETREAT\n", "    plover: WITHDRAW\n", "PLOVER type 'WITHDRAW' is not under `plover`"),
