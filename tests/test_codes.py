@@ -126,3 +126,49 @@ def test_codes_build_holds_rules_codes_and_country_links(seed_build):
     countries = {c["country"]: c for c in _query(seed_build, "country_codes")}
     assert countries["Israel"]["iso3"] == "ISR" and countries["Israel"]["dbpedia"] == "http://dbpedia.org/resource/Israel"
     assert countries["Egypt"]["wikipedia"] == "https://en.wikipedia.org/wiki/Egypt"
+
+
+def _mutated(seed_build, tmp_path, change):
+    from rdflib import Graph
+
+    graph = Graph().parse(seed_build / "kg.ttl")
+    change(graph)
+    folder = tmp_path / "build"
+    folder.mkdir(parents=True)
+    graph.serialize(folder / "kg.ttl", format="turtle")
+    return folder
+
+
+def _change(kind):
+    from rdflib import Literal, URIRef
+
+    from kg.vocab import KG, KGD, SKOS
+
+    israel, code = KGD["actor/israel"], KGD["code/cameo-041"]
+
+    def change(graph):
+        if kind == "iso":
+            graph.set((israel, KG.isoCode, Literal("Israel")))
+        elif kind == "two-codes":
+            event = next(graph.subjects(KG.eventCode, code))
+            graph.add((event, KG.eventCode, KGD["code/cameo-010"]))
+        elif kind == "no-notation":
+            graph.remove((code, SKOS.notation, None))
+        elif kind == "plover-not-a-code":
+            graph.set((code, KG.ploverType, URIRef("https://example.org/CONSULT")))
+    return change
+
+
+@pytest.mark.parametrize("kind, focus, path", [
+    ("iso", "actor:israel", "kg:isoCode"),
+    ("two-codes", None, "kg:eventCode"),
+    ("no-notation", "code:cameo-041", "skos:notation"),
+    ("plover-not-a-code", "code:cameo-041", "kg:ploverType"),
+])
+def test_codes_shapes_catch_bad_codes(seed_build, tmp_path, kind, focus, path):
+    from kg import ontology
+
+    assert ontology.validate(_mutated(seed_build, tmp_path / "ok", lambda g: None), reasoner=False).ok
+    report = ontology.validate(_mutated(seed_build, tmp_path, _change(kind)), reasoner=False)
+    assert not report.ok
+    assert any(v.path == path and (focus is None or v.focus == focus) for v in report.errors), report.text()
