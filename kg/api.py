@@ -157,7 +157,7 @@ def _column(pd, terms: list[dict | None]):
 
 def events(graph: Dataset | str | os.PathLike) -> pandas.DataFrame:
     """The event table (``kg export --format events-csv``): one row per event, lists as lists."""
-    from kg.events import COLUMNS, event_rows
+    from kg.event_table import COLUMNS, event_rows
     from kg.viz import build_file
 
     pd = _pandas()

@@ -249,7 +249,7 @@ def export_network(graph_dir, fmt, out) -> None:
     from kg.viz import export_network as run_export
 
     if fmt.startswith("events-"):
-        from kg.events import export_events
+        from kg.event_table import export_events
 
         table, count = export_events(graph_dir, fmt, out or graph_dir / ("events." + fmt.split("-", 1)[1]))
         click.echo(f"wrote {table}: {count:,} events")

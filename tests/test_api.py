@@ -83,6 +83,17 @@ def test_api_query_module_is_still_the_module():
     assert callable(kg.query) and hasattr(kg.query, "execute") and hasattr(kg.query, "read_query")
 
 
+def test_api_names_survive_importing_every_submodule():
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(kg.__path__):
+        importlib.import_module(f"kg.{module.name}")
+    for name in ("build", "open_build", "events", "network"):
+        assert getattr(kg, name) is getattr(kg.api, name), name
+    assert isinstance(kg.Dataset, type) and callable(kg.query)
+
+
 @pytest.mark.parametrize("call, error", [
     (lambda ds: kg.query("no_such_query", ds), QueryError),
     (lambda ds: kg.query("meetings", ds.path.parent / "nothing"), GraphNotFound),

@@ -1,4 +1,4 @@
-"""The event table (kg.events): `kg export --format events-csv|events-parquet` on a real build, read back
+"""The event table (kg.event_table): `kg export --format events-csv|events-parquet` on a real build, read back
 with pandas as a researcher would."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.events import COLUMNS, LISTS
+from kg.event_table import COLUMNS, LISTS
 from kg.query import open_local
 
 ROOT = Path(__file__).resolve().parent.parent
