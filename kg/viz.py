@@ -919,6 +919,16 @@ def export_graph(network: nx.MultiDiGraph, fmt: str) -> nx.MultiDiGraph:
                 attrs[key] = str(a[key])
         if a.get("quote") is not None:
             attrs["isQuote"] = bool(a["quote"])
+        if a.get("rules"):
+            attrs["rules"] = "; ".join(a["rules"])
+        code = a.get("code") or {}
+        for key, name in (("cameo", "cameo"), ("plover", "plover"), ("ploverMode", "ploverMode")):
+            if code.get(key):
+                attrs[name] = str(code[key])
+        country = a.get("country") or {}
+        for key, name in (("iso3", "iso3"), ("cameo", "cameoActorCode"), ("wikipedia", "wikipedia"), ("dbpedia", "dbpedia")):
+            if country.get(key):
+                attrs[name] = str(country[key])
         if fmt == "gexf":
             colour = colours[a["cls"]]
             attrs["viz"] = {"color": {"r": int(colour[1:3], 16), "g": int(colour[3:5], 16),

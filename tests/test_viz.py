@@ -375,6 +375,16 @@ def test_viz_export_network_for_gephi_and_cytoscape(fixture_build, tmp_path, fmt
     assert {"participant", "speaker", "party", "mediator", "holder", "about"} <= labels
 
 
+def test_viz_export_network_carries_rules_and_codes(seed_build, tmp_path):
+    graph = nx.read_graphml(viz.export_network(seed_build, "graphml", tmp_path / "kg.graphml"))
+    call = next(d for _, d in graph.nodes(data=True) if d.get("kind") == "call")
+    assert (call["cameo"], call["plover"], call["ploverMode"]) == ("041", "CONSULT", "phone")
+    assert "meeting.with" in call["rules"].split("; ")
+    israel = graph.nodes[str(KGD["actor/israel"])]
+    assert (israel["iso3"], israel["cameoActorCode"]) == ("ISR", "ISR")
+    assert israel["dbpedia"] == "http://dbpedia.org/resource/Israel"
+
+
 def test_viz_export_missing_build(tmp_path):
     with pytest.raises(GraphNotFound):
         viz.export_network(tmp_path, "graphml", tmp_path / "kg.graphml")
