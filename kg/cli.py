@@ -72,8 +72,10 @@ def main() -> None:
 @click.option("--doc-memory", type=click.IntRange(min=0), default=2000, show_default=True, metavar="MB",
               help="Skip (and report) a document whose reading needs more memory; 0: no limit.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary (warnings as they come, on stderr).")
+@click.option("--curation", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
+              help="Curation file to apply (default: the curation.yaml of each input folder; see `kg curate`).")
 @_friendly
-def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_memory, quiet) -> None:
+def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_memory, quiet, curation) -> None:
     """Build the graph of PATHS (files, folders of .txt/.md/.html, or .jsonl corpora).
 
     \b
@@ -87,7 +89,7 @@ def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_me
     settings = BuildSettings(
         inputs=tuple(paths), out=out, model=model or os.environ.get("KG_SPACY_MODEL"),
         jobs=jobs, cache=not no_cache, store=store, html=not no_html, progress=not quiet,
-        doc_timeout=doc_timeout, doc_memory=doc_memory,
+        doc_timeout=doc_timeout, doc_memory=doc_memory, curation=curation,
     )
     held: list[str] = []  # listed in the summary; printed here only if the build fails
 

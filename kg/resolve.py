@@ -12,8 +12,9 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kg.lifecycle import LINK_WINDOW_DAYS, Report, link, observation
 from kg.models import (
     Actor,
     ActorKind,
@@ -25,12 +26,15 @@ from kg.models import (
     MeetingMode,
     MeetingStatus,
     Span,
+    StatusObservation,
     meeting_group,
-    status_rank,
 )
 
+if TYPE_CHECKING:
+    from kg.curation import Change
+
 # Two reports of one ceasefire or meeting are at most this far apart (publication dates).
-CEASEFIRE_WINDOW_DAYS = 30
+CEASEFIRE_WINDOW_DAYS = LINK_WINDOW_DAYS
 MEETING_WINDOW_DAYS = 7
 
 
@@ -89,10 +93,22 @@ class GCeasefire:
     id: str
     parties: tuple[str, ...]
     mediators: tuple[str, ...]
-    status: CeasefireStatus | None
+    status: CeasefireStatus | None  # the current status: that of the latest observation
     date: DateRef | None
     evidence: tuple[Span, ...]
+    observations: tuple[StatusObservation, ...] = ()  # each report's status, day and evidence
     rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
+
+
+@dataclass(frozen=True)
+class GAccusation:
+    id: str
+    accuser: str | None  # None: the article itself reports the violation
+    accused: str
+    ceasefire: str | None
+    date: DateRef | None
+    evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it
 
 
 @dataclass(frozen=True)
@@ -104,6 +120,8 @@ class Resolved:
     meetings: tuple[GMeeting, ...]
     statements: tuple[GStatement, ...]
     ceasefires: tuple[GCeasefire, ...]
+    accusations: tuple[GAccusation, ...] = ()
+    curation: tuple[Change, ...] = ()  # the curated changes applied (kg.curation), as provenance
 
 
 def slug(text: str) -> str:
@@ -193,36 +211,17 @@ def resolve(extractions: list[Extraction]) -> Resolved:
         g_meetings.append(GMeeting(mid, c["kind"], tuple(sorted(c["participants"])), c["status"], c["mode"],
                                    c["location"], c["date"], _spans(c["evidence"]), meeting_rules.get(id(c), ())))
 
-    # ceasefires: merged across documents when parties overlap and the reports are close in time
-    truces: list[dict] = []
-    # only truces that share a party can merge: the truces of each party, in order of creation
-    truce_blocks: dict[str, dict[int, dict]] = {}
-    local_truce: dict[tuple[str, int], dict] = {}
-    for x in extractions:
-        d = x.document.id
-        for i, cf in enumerate(x.ceasefires):
-            rec = {"parties": set(aids(d, cf.parties)), "mediators": set(aids(d, cf.mediators)), "status": cf.status,
-                   "date": cf.date, "evidence": list(cf.evidence), "first": (d, i), "published": published[d]}
-            candidates = sorted({n: t for p in rec["parties"] for n, t in truce_blocks.get(p, {}).items()}.items())
-            target = next((t for _, t in candidates if _same_truce(t, rec)), None)
-            if target is None:
-                target = rec
-                rec["n"] = len(truces)
-                truces.append(rec)
-            else:
-                _merge_truce(target, rec)
-            for p in target["parties"]:  # a merge can add parties
-                truce_blocks.setdefault(p, {})[target["n"]] = target
-            local_truce[(d, i)] = target
+    # ceasefires: the reports of one truce linked across documents (kg.lifecycle)
+    linked, local_truce = link_ceasefires(extractions, published, aids)
     g_truces = []
     truce_ids = {}
     truce_rules = _rules_of(extractions, local_truce, "ceasefires")
-    for t in truces:
-        anchor = t["published"].isoformat() if t["published"] else "doc:{}:{}".format(*t["first"])
-        tid = "ceasefire/" + digest("ceasefire", *sorted(t["parties"]), anchor)
+    for t in linked:
+        anchor = t.first.published.isoformat() if t.first.published else f"doc:{t.first.doc_id}:{t.first.index}"
+        tid = "ceasefire/" + digest("ceasefire", *sorted(t.parties), anchor)
         truce_ids[id(t)] = tid
-        g_truces.append(GCeasefire(tid, tuple(sorted(t["parties"])), tuple(sorted(t["mediators"] - t["parties"])),
-                                   t["status"], t["date"], _spans(t["evidence"]), truce_rules.get(id(t), ())))
+        g_truces.append(GCeasefire(tid, tuple(sorted(t.parties)), tuple(sorted(t.mediators - t.parties)),
+                                   t.status, t.date, _spans(t.evidence), t.observations, truce_rules.get(id(t), ())))
 
     # statements: each report is its own statement
     g_statements = {}
@@ -250,6 +249,7 @@ def resolve(extractions: list[Extraction]) -> Resolved:
         meetings=tuple(sorted(g_meetings, key=lambda m: m.id)),
         statements=tuple(sorted(g_statements.values(), key=lambda s: s.id)),
         ceasefires=tuple(sorted(g_truces, key=lambda c: c.id)),
+        accusations=resolve_accusations(extractions, aid, {k: truce_ids[id(t)] for k, t in local_truce.items()}),
     )
 
 
@@ -337,28 +337,33 @@ def _merge_meeting(c: dict, rec: dict) -> None:
     c["evidence"].extend(rec["evidence"])
 
 
-def _same_truce(t: dict, rec: dict) -> bool:
-    if t["first"][0] == rec["first"][0]:
-        return False
-    shared = t["parties"] & rec["parties"]
-    if len(shared) < min(2, len(t["parties"]), len(rec["parties"])) or not shared:
-        return False
-    td = t["date"].value if t["date"] and t["date"].value else t["published"]
-    rd = rec["date"].value if rec["date"] and rec["date"].value else rec["published"]
-    return _close(td, rd, CEASEFIRE_WINDOW_DAYS)
+def resolve_accusations(extractions: list[Extraction], aid, truce_of: dict[tuple[str, int], str]):
+    """Each document's accusations, their actors and ceasefire resolved; each report its own node."""
+    out = {}
+    for x in extractions:
+        d = x.document.id
+        for a in x.accusations:
+            accused, accuser = aid(d, a.accused), aid(d, a.accuser)
+            if accused is None:
+                continue
+            ceasefire = truce_of.get((d, a.ceasefire.index)) if a.ceasefire else None
+            ev = a.evidence[0]
+            gid = "accusation/" + digest(d, ev.begin, ev.end, accuser or "", accused)
+            out[gid] = GAccusation(gid, accuser, accused, ceasefire, a.date, _spans(a.evidence),
+                                   tuple(sorted(set(a.rules))))
+    return tuple(sorted(out.values(), key=lambda a: a.id))
 
 
-def _merge_truce(t: dict, rec: dict) -> None:
-    t["parties"] |= rec["parties"]
-    t["mediators"] |= rec["mediators"]
-    if status_rank(rec["status"]) > status_rank(t["status"]):
-        t["status"] = rec["status"]
-    if not (t["date"] and t["date"].value):
-        t["date"] = rec["date"] or t["date"]
-    t["evidence"].extend(rec["evidence"])
+def link_ceasefires(extractions: list[Extraction], published: dict, aids):
+    """Each document's ceasefires as reports, linked across documents (kg.lifecycle)."""
+    reports = [Report(x.document.id, i, frozenset(aids(x.document.id, cf.parties)),
+                      frozenset(aids(x.document.id, cf.mediators)),
+                      observation(cf, x.document.id, published[x.document.id]), published[x.document.id])
+               for x in extractions for i, cf in enumerate(x.ceasefires)]
+    return link(reports)
 
 
-def _rules_of(extractions, local: dict[tuple[str, int], dict], field: str) -> dict[int, tuple[str, ...]]:
+def _rules_of(extractions, local: dict[tuple[str, int], Any], field: str) -> dict[int, tuple[str, ...]]:
     """The rule ids of each merged record (by id() of its cluster): the union of its reports' rules."""
     by_doc = {x.document.id: x for x in extractions}
     found: dict[int, set[str]] = {}

@@ -280,7 +280,34 @@ def _fixture_graph_loaded(build):
     assert q.run_file(QUERIES / "graph_loaded.rq", graph_dir=build) == "true\n"
 
 
+def _fixture_ceasefire_timeline(build):
+    found = rows(build, "ceasefire_timeline.rq")
+    assert [(r["date"], r["status"], r["document"]) for r in found] == [
+        ("2021-05-20", KG + "agreed", DOC_2021), ("2024-08-17", KG + "underNegotiation", DOC_2024)]
+    assert found[0]["sentence"].startswith("The head of US diplomacy")  # the report's first sentence
+    one_truce = rows(build, "ceasefire_timeline.rq", "ceasefire=ceasefire:c1d0ce3bf82e7730")
+    assert [r["status"] for r in one_truce] == [KG + "underNegotiation"]
+
+
+def _fixture_ceasefires_on_date(build):
+    assert [(r["status"], r["since"]) for r in rows(build, "ceasefires_on_date.rq", "date=2021-06-01")] == [
+        (KG + "agreed", "2021-05-20")]
+    assert rows(build, "ceasefires_on_date.rq", "date=2021-05-19") == []
+    assert len(rows(build, "ceasefires_on_date.rq")) == 2
+
+
+def _fixture_accusations(build):
+    assert rows(build, "accusations.rq") == []  # the seeds report no violation (rows: tests/test_lifecycle.py)
+
+
+def _no_curation(build):
+    assert rows(build, "curation.rq") == []  # no curation file (rows: tests/test_curation.py)
+
+
 FIXTURE_CHECKS = {
+    "curation.rq": _no_curation,
+    "accusations.rq": _fixture_accusations,
+    "ceasefire_timeline.rq": _fixture_ceasefire_timeline, "ceasefires_on_date.rq": _fixture_ceasefires_on_date,
     "meetings.rq": _fixture_meetings, "actor_meetings.rq": _fixture_actor_meetings,
     "actor_statements.rq": _fixture_actor_statements, "ceasefire_statements.rq": _fixture_ceasefire_statements,
     "actor_roles.rq": _fixture_actor_roles, "ceasefires.rq": _fixture_ceasefires, "timeline.rq": _fixture_timeline,
@@ -439,7 +466,28 @@ def _seed_graph_loaded(build):
     assert q.run_file(QUERIES / "graph_loaded.rq", graph_dir=build) == "true\n"
 
 
+def _seed_ceasefire_timeline(build):
+    found = rows(build, "ceasefire_timeline.rq")
+    assert {r["document"] for r in found} == {DOC_2021, DOC_2024}  # two truces years apart: two timelines
+    assert len({r["ceasefire"] for r in found}) == 2
+    for r in found:
+        assert r["status"] == r["current"]  # one report each: the current status is the report's
+
+
+def _seed_ceasefires_on_date(build):
+    assert {r["since"] for r in rows(build, "ceasefires_on_date.rq")} == {"2021-05-21", "2024-08-17"}
+    assert len(rows(build, "ceasefires_on_date.rq", "date=2022-01-01")) == 1
+
+
+def _seed_accusations(build):
+    # "the ceasefire was enforced, broken by Egypt": Egypt mediates it, so no violation is read
+    assert rows(build, "accusations.rq") == []
+
+
 SEED_CHECKS = {
+    "curation.rq": _no_curation,
+    "accusations.rq": _seed_accusations,
+    "ceasefire_timeline.rq": _seed_ceasefire_timeline, "ceasefires_on_date.rq": _seed_ceasefires_on_date,
     "meetings.rq": _seed_meetings, "actor_meetings.rq": _seed_actor_meetings,
     "actor_statements.rq": _seed_actor_statements, "ceasefire_statements.rq": _seed_ceasefire_statements,
     "actor_roles.rq": _seed_actor_roles, "ceasefires.rq": _seed_ceasefires, "timeline.rq": _seed_timeline,

@@ -660,7 +660,9 @@ def test_viz_browser_timeline_strip(browser, outlets_build, tmp_path):
     items = browser.evaluate("kgViz.timeline()")
     events = browser.evaluate("kgViz.data.nodes.map((n, k) => [n.cls, k]).filter(x => "
                               "['Meeting', 'Ceasefire', 'Statement'].includes(x[0])).map(x => x[1])")
-    assert sorted(i["node"] for i in items) == sorted(events)
+    assert sorted(i["node"] for i in items if i["status"] is None) == sorted(events)  # one tick per event
+    reports = sum(len(n.get("lifecycle", [])) for n in browser.evaluate("kgViz.data.nodes"))
+    assert len([i for i in items if i["status"]]) == reports  # and one per dated status report
     assert [i["date"] for i in items] == sorted(i["date"] for i in items)
     assert browser.evaluate("document.querySelectorAll('#kg-timeline-track .kg-tick').length") == len(items)
     assert browser.evaluate("document.getElementById('kg-timeline-start').textContent") == "2023-03-06"
@@ -694,14 +696,25 @@ def test_viz_browser_evidence_panel_shows_rules_and_codes(browser, seed_build, t
     assert browser.evaluate("document.querySelectorAll('#kg-panel-body a').length") == 0  # shown as text, no links
 
 
-def test_viz_browser_ceasefire_lifecycle_panel(browser, seed_build, lifecycle_fixture, tmp_path):
-    page = viz.write_page(seed_build, tmp_path / "seeds.html", ViewSettings()).path
+def test_viz_browser_ceasefire_lifecycle_panel(browser, fixture_build, seed_build, lifecycle_fixture, tmp_path):
+    page = viz.write_page(fixture_build, tmp_path / "single.html", ViewSettings()).path  # one status, no reports
     _open(browser, page)
-    truce = browser.evaluate("kgViz.data.nodes.findIndex(n => n.cls === 'Ceasefire')")
+    truce = browser.evaluate("kgViz.data.nodes.findIndex(n => n.iri.endsWith('/ceasefire/c1'))")
     browser.evaluate(f"kgViz.select({truce})")
     panel = browser.evaluate("document.getElementById('kg-panel-body').textContent")
-    status = browser.evaluate(f"kgViz.data.nodes[{truce}].status")
-    assert "Lifecycle" in panel and f"Status: {status} (one status" in panel
+    assert "Lifecycle" in panel and "Status: agreed (one status" in panel
+
+    page = viz.write_page(seed_build, tmp_path / "seeds.html", ViewSettings()).path  # a real build's reports
+    _open(browser, page)
+    for truce in browser.evaluate("kgViz.data.nodes.map((n, k) => [n.cls, k]).filter(x => x[0] === 'Ceasefire')"
+                                  ".map(x => x[1])"):
+        browser.evaluate(f"kgViz.select({truce})")
+        steps = browser.evaluate("[...document.querySelectorAll('#kg-panel-body ol.kg-lifecycle li')]"
+                                 ".map(li => li.textContent)")
+        lifecycle = browser.evaluate(f"kgViz.data.nodes[{truce}].lifecycle || []")
+        assert len(steps) == len(lifecycle)
+        for step, (day, status, _, sentence) in zip(steps, lifecycle):
+            assert step.startswith(f"{day or 'undated'} · {status or 'status unknown'}") and (sentence or "") in step
 
     page = viz.write_page(lifecycle_fixture, tmp_path / "lifecycle.html", ViewSettings()).path
     _open(browser, page)

@@ -37,6 +37,7 @@ class _Truce:
     sent_start: int
     breakers: list[str] = field(default_factory=list)  # agents of "broken by X"
     rules: list[str] = field(default_factory=list)
+    scopes: set[str] = field(default_factory=set)  # "partial", "full": two truces of one text told apart
 
 
 def read_ceasefires(ctx: DocContext, table: MentionTable, lex: Lexicon) -> Reading[Ceasefire]:
@@ -63,15 +64,18 @@ class _CeasefireReader:
         span = self.ctx.evidence(sent)
         for token in sent:
             low = token.lower_
-            if low not in w.nouns and token.lemma_.lower() not in w.nouns:
+            if low not in w.nouns and token.lemma_.lower() not in w.nouns and not self._qualified(token):
                 split = self._split_noun(token, sent)
                 if split is None:
                     continue
                 token = split
-            if token.ent_type_ in {"ORG", "PERSON", "WORK_OF_ART", "LAW"}:
+            if token.ent_type_ in {"ORG", "PERSON", "WORK_OF_ART", "LAW"} and not self._agreement_name(token):
                 continue  # "Ceasefire Violations Committee": a name, not a truce
-            if token.tag_ == "NNS" or any(c.lower_ in w.other_truce_modifiers for c in token.children):
+            if (token.tag_ == "NNS" and low not in w.modified_nouns) or \
+                    any(c.lower_ in w.other_truce_modifiers for c in token.children):
                 continue  # "previous ceasefires have been violated": other truces, spoken of in general
+            if any(token.idx in t.triggers for t in self.truces):
+                continue  # "the Cessation of Hostilities Agreement": read once
             head = token
             nxt = self.ctx.doc[token.i + 1] if token.i + 1 < sent.end else None
             if token.dep_ != "compound" and nxt is not None and nxt.lower_ in w.following_heads:
@@ -84,6 +88,34 @@ class _CeasefireReader:
             self._ceasefire(sent, token, head, span)
         self._sentence_mediators(sent, span)
 
+    def _qualified(self, token: Token) -> bool:
+        """'cessation of hostilities', 'pause in fighting', 'a humanitarian pause': a truce named by a
+        noun that needs its complement or modifier."""
+        w = self.words
+        low = token.lower_
+        if low in w.modified_nouns and any(c.lower_ in w.modified_nouns[low] for c in token.children
+                                           if c.dep_ in {"amod", "compound", "nmod"}):
+            return True
+        wanted = w.qualified_nouns.get(low) or w.qualified_nouns.get(token.lemma_.lower())
+        if not wanted:
+            return False
+        for prep in token.children:
+            if prep.dep_ != "prep":
+                continue
+            for obj in prep.children:
+                if obj.dep_ in {"pobj", "pcomp"} and any(
+                        x.lower_ in wanted or x.lemma_.lower() in wanted
+                        for x in [obj, *[c for c in obj.children if c.dep_ == "compound"]]):
+                    return True
+        return False
+
+    def _agreement_name(self, token: Token) -> bool:
+        """'the 2004 N'Djamena Ceasefire Agreement': an entity named as a truce agreement."""
+        for ent in token.doc.ents:
+            if ent.start <= token.i < ent.end:
+                return ent[-1].lower_ in self.words.agreement_names
+        return False
+
     def _ceasefire(self, sent: Span, noun: Token, np_head: Token, span: Evidence) -> None:
         w = self.words
         status = self._status(noun, np_head)
@@ -95,11 +127,12 @@ class _CeasefireReader:
         args = self.ctx.args
         if verb is not None:
             vlemma = verb.lemma_.lower()
-            subj_actors = self.table.actors_at(self._subject(verb))
+            subj_actors = self._subject_actors(verb)
             agent_actors = [a for p in args.args("ceasefire.by_agent", verb) for a in self.table.actors_at(p)]
             cue_verb = vlemma in self.status_words
             if vlemma in w.mediation_verbs:
-                mediators += agent_actors if agent_actors else subj_actors
+                thanked = self._thanked(verb)
+                mediators += agent_actors if agent_actors else thanked if thanked is not None else subj_actors
                 rules += ["ceasefire.by_agent"] if agent_actors else []
             elif cue_verb and status in {"agreed", "in force", "violated", "collapsed"} and \
                     vlemma not in w.non_binding_verbs and not (vlemma in w.announcing_verbs and parties):
@@ -107,6 +140,11 @@ class _CeasefireReader:
                 parties += [a for a in self.table.with_states(subj_actors) if a in subj_actors or not parties]
             elif status in {"proposed", "under negotiation"} and subj_actors and vlemma in w.proposing_verbs:
                 parties += subj_actors
+            elif vlemma in w.binding_verbs or any(c.lemma_.lower() in w.binding_verbs for c in verb.conjuncts) or \
+                    (verb.dep_ == "acl" and verb.head.lower_ in w.commitment_nouns):
+                # "urged both leaders to implement and uphold a truce": who keeps it is bound by it
+                parties += self.table.with_states(subj_actors)
+                rules += ["ceasefire.bound"] if subj_actors else []
             # "rejected Saddam Hussein's proposal for a cease-fire": proposer and rejecter are the sides
             for proposal in args.args("ceasefire.proposal", noun) if np_head.i == noun.i else []:
                 parties += [a for c in proposal.children if c.dep_ == "poss" for a in self.table.actors_at(c)]
@@ -133,6 +171,11 @@ class _CeasefireReader:
             targets = self._attack_targets(verb)
             parties += targets
             rules += ["ceasefire.attack_target"] if targets else []
+            if not parties and (subj := self._subject(verb)) is not None and subj.pos_ != "PRON":
+                # "the rebels' attacks were in violation of the truce": who violated it is bound by it
+                violators = self._actors_deep(subj)
+                parties += violators
+                rules += ["ceasefire.violator"] if violators else []
         if not parties:
             parties = self._conflict_parties(sent)
             rules += ["ceasefire.sides"] if parties else []
@@ -141,12 +184,53 @@ class _CeasefireReader:
             status = "proposed"  # "If Israel agrees to a ceasefire ...": the sides are named, nothing is agreed
         # the day is read in the direction of the verb's tense ("discussed ... on Thursday" looks back)
         date = self.ctx.date_of(verb, self._tense(verb) == "planned") if verb is not None else None
+        scopes = {c.lower_ for c in noun.children if c.dep_ in {"amod", "compound", "advmod"} and c.lower_ in w.scope_modifiers}
         self._add(_Truce(unique(parties), mediators, status, date, [span], [noun.idx], sent.start, unique(breakers),
-                         unique(["ceasefire.noun", *rules])))
+                         unique(["ceasefire.noun", *rules]), scopes))
 
     # ---- arguments ------------------------------------------------------------------------------
     def _subject(self, verb: Token) -> Token | None:
-        return self.g.subject(verb)
+        return self.g.subject(verb) or self.g.dateline_subject(verb)
+
+    def _subject_actors(self, verb: Token) -> list[str]:
+        """The subject of the verb governing a truce. A verb urged on others ("X urged that A and B
+        agree to a truce") has their subject, never the urger's."""
+        w = self.words
+        first = verb
+        while first.dep_ == "conj" and first.head.i != first.i:
+            first = first.head  # "urged them to implement and uphold a truce"
+        head = first.head
+        if not any(c.dep_ in {"nsubj", "nsubjpass"} for c in verb.children) and head.i != first.i and \
+                head.lemma_.lower() in w.urging_verbs:
+            # object control ("urged both sides to agree") or a clause parsed beside the verb
+            urger = tuple(self.table.actors_at(self._subject(head)))
+            for c in head.children:
+                if c.dep_ in {"dobj", "ccomp"} and c.i != first.i:
+                    subj = c if c.dep_ == "dobj" else next((k for k in c.children if k.dep_ == "nsubj"), None)
+                    if subj is not None and (found := self.table.actors_at(subj) or self._plural_reference(subj, urger)):
+                        return found
+            return []
+        subj = self._subject(verb)
+        if subj is None and first.dep_ == "acl" and first.head.lower_ in w.commitment_nouns:
+            return self._committed(first.head)
+        return self.table.actors_at(subj) or (self._plural_reference(subj) if subj is not None else [])
+
+    def _committed(self, noun: Token) -> list[str]:
+        """'X and Y reaffirmed their countries' commitment to abide by the truce': who is committed
+        (the possessor, else the subject of the nearest verb above with one)."""
+        for c in noun.children:
+            if c.dep_ == "poss" and (found := self.table.actors_at(c)):
+                return found
+        t = noun
+        for _ in range(4):
+            if t.head.i == t.i:
+                break
+            t = t.head
+            if t.pos_ in {"VERB", "AUX"}:
+                subj = self._subject(t)
+                if subj is not None and subj.i != noun.i and (found := self.table.actors_at(subj)):
+                    return found
+        return []
 
     def _split_noun(self, token: Token, sent: Span) -> Token | None:
         """'cease fire', 'cease-fire' split by the tokenizer: the second word heads the phrase."""
@@ -170,14 +254,13 @@ class _CeasefireReader:
         parties = [a for p in self.ctx.args.args("ceasefire.parties", np_head) for a in self.table.actors_at(p)]
         rules = ["ceasefire.parties"] if parties else []
         mediators: list[str] = []
-        for c in np_head.children:
-            if c.dep_ in {"compound", "amod", "nmod", "poss"} and c.i < noun.i:
-                m = self.table.mention_at(c)
-                if m and m.key and m.kind != "Place":
-                    if c.i + 2 <= noun.i and doc[c.i + 1].text == "-" and doc[c.i + 2].lemma_.lower() in w.hyphen_mediation:
-                        mediators.append(m.key)
-                    else:
-                        parties.append(m.key)
+        for c in self._np_modifiers(noun, np_head):
+            m = self.table.mention_at(c)
+            if m and m.key and m.kind != "Place" and not m.start <= noun.i < m.end:
+                if c.i + 2 <= noun.i and doc[c.i + 1].text == "-" and doc[c.i + 2].lemma_.lower() in w.hyphen_mediation:
+                    mediators.append(m.key)
+                elif m.key not in parties:
+                    parties.append(m.key)  # "the Gaza truce", "the Israel-Hamas truce", "Israel's truce"
         # "Egyptian-brokered truce": the broker stands before the hyphen
         for t in doc[max(sent.start, noun.i - 4):noun.i]:
             if t.lower_ in w.hyphen_mediators and t.i >= 2 and doc[t.i - 1].text == "-":
@@ -186,6 +269,19 @@ class _CeasefireReader:
                     mediators.append(m.key)
                     parties = [p for p in parties if p != m.key]
         return parties, mediators, rules
+
+    def _np_modifiers(self, noun: Token, np_head: Token) -> list[Token]:
+        """The words before the truce noun that modify it: its compounds, adjectives and possessor,
+        and the words those are made of ("the six-month Israel-Hamas truce": Israel and Hamas)."""
+        out: list[Token] = []
+        todo = [c for c in np_head.children if c.dep_ in {"compound", "amod", "nmod", "poss", "npadvmod"} and c.i < noun.i]
+        while todo:
+            c = todo.pop(0)
+            if c.i in {t.i for t in out}:
+                continue
+            out.append(c)
+            todo += [k for k in c.children if k.dep_ in {"compound", "amod", "nmod", "npadvmod", "conj"} and k.i < noun.i]
+        return sorted(out, key=lambda t: t.i)
 
     def _pursuers(self, verb: Token) -> list[str]:
         """'Washington intensifies its efforts to secure a ceasefire': who works for it. Only an
@@ -245,6 +341,19 @@ class _CeasefireReader:
 
         for t in sent:
             low = t.lower_
+            if low in w.role_nouns:  # "Oman played a central role in ...", "the roles played by X"
+                add(self._role_players(t), "ceasefire.role_played")
+            if t.pos_ == "VERB" and t.lemma_.lower() in w.thanking_verbs:  # "I thank X for helping ..."
+                add(self._thanked(t) or [], "ceasefire.thanked")
+            if low in w.effort_nouns and any(c.lower_ in w.diplomatic_modifiers for c in t.children):
+                # "the diplomatic efforts of Qatar and Egypt", "Qatar's tireless diplomacy"
+                owners = [c for c in t.children if c.dep_ == "poss"]
+                owners += [p for c in t.children if c.dep_ == "prep" and c.lower_ == "of" for p in c.children
+                           if p.dep_ == "pobj"]
+                add([a for o in owners for a in self._actors_deep(o)], "ceasefire.mediation_of")
+            if low in w.mediator_nouns and t.head.lower_ == "as" and t.head.dep_ == "prep":
+                # "grateful for the role played by Sultan X as a mediator"
+                add(self._actors_deep(t.head.head), "ceasefire.mediator_noun")
             if low in w.mediator_nouns:  # "mediators Qatar and Egypt", "guarantor Turkey"
                 add([a for c in t.children if c.dep_ in {"appos", "compound", "pobj", "nmod"} for a in actors_at(c)],
                     "ceasefire.mediator_noun")
@@ -279,6 +388,89 @@ class _CeasefireReader:
         for actor, rule in names.items():
             self.loose_mediators.append((sent.start, actor, span, rule))
 
+    def _actors_deep(self, token: Token) -> list[str]:
+        """The actors a noun phrase names, or those of its "of" complement ("the governments of
+        Qatar and Egypt"); a conjunct without a name of its own stands for the state or
+        organisation that modifies it ("Qatar, Egypt and the US administrations")."""
+        found = self.table.actors_at(token)
+        for conj in [token, *token.conjuncts]:
+            if self.table.actor_at(conj) is None:
+                for c in conj.children:
+                    m = self.table.mention_at(c)
+                    if c.dep_ in {"compound", "nmod", "amod"} and m and m.key and m.kind in {"Country", "Organization"} \
+                            and m.key not in found:
+                        found.append(m.key)
+        if found:
+            return found
+        found = [a for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
+                 for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
+        return found or self._plural_reference(token)
+
+    def _plural_reference(self, token: Token, exclude: tuple[str, ...] = ()) -> list[str]:
+        """'both military leaders', 'the two leaders': the two people the text has named most
+        (the latest first when as often), leaving out ``exclude`` (the one who speaks to them)."""
+        if token.tag_ != "NNS" or not any(c.lower_ in self.words.pair_words for c in token.children):
+            return []
+        seen: dict[str, tuple[int, int]] = {}
+        for m in self.table.mentions:
+            if m.start < token.i and m.key and m.kind == "Person" and not m.adjective and m.key not in exclude:
+                count, _ = seen.get(m.key, (0, 0))
+                seen[m.key] = (count + 1, m.start)
+        ranked = sorted(seen, key=lambda k: seen[k], reverse=True)
+        return ranked[:2] if len(ranked) >= 2 else []
+
+    def _about_truce(self, t: Token) -> bool:
+        """A word of truces, their making or the fighting they end."""
+        w = self.words
+        low, lemma = t.lower_, t.lemma_.lower()
+        return bool({low, lemma} & (w.nouns | w.conflict_nouns | w.mediation_verbs | w.mediation_nouns
+                                     | w.following_heads)) or self._qualified(t)
+
+    def _role_players(self, role: Token) -> list[str]:
+        """'Oman played a central role in securing the truce', 'the roles played by Qatar',
+        'its role in facilitating a truce': who played a role in it."""
+        w = self.words
+        near = [*role.children, *role.head.children, *[k for c in role.children if c.dep_ == "acl" for k in c.children]]
+        if not any(c.dep_ == "prep" and c.lower_ == "in" for c in near):
+            return []  # a role in something: "played a role in", not "its role as host"
+        found: list[str] = []
+        verb = role.head
+        if role.dep_ == "dobj" and verb.lemma_.lower() in w.role_verbs:
+            found += self._actors_deep(s) if (s := self._subject(verb)) is not None else []
+        for c in role.children:
+            if c.dep_ == "acl" and c.lemma_.lower() in w.role_verbs:
+                found += [a for p in self.ctx.args.args("ceasefire.by_agent", c) for a in self._actors_deep(p)]
+            if c.dep_ == "poss":
+                found += self._actors_deep(c)
+        return found
+
+    def _thanked(self, verb: Token) -> list[str] | None:
+        """'I thank X and Y for helping ...', 'spoke with X to thank the Malaysian government for its
+        role in facilitating a ceasefire': those thanked (None when no thanking verb governs)."""
+        w = self.words
+        t = verb
+        for _ in range(4):
+            if t.lemma_.lower() in w.thanking_verbs:
+                break
+            if t.dep_ not in {"conj", "xcomp", "pcomp", "prep", "pobj", "advcl"} or t.head.i == t.i:
+                return None
+            t = t.head
+        else:
+            return None
+        if t.lemma_.lower() not in w.thanking_verbs:
+            return None
+        reason = next((c for c in t.subtree if c.i > t.i and c.dep_ == "prep" and c.lower_ == "for"), None)
+        objs = [c for c in t.children if c.dep_ == "dobj"]
+        if reason is None or not objs or not any(self._about_truce(x) for x in reason.subtree):
+            return []  # thanked for something else ("for his partnership")
+        # everyone named between the verb and "for" ("I thank A and the officials who ... as well as B")
+        found: list[str] = []
+        for i in range(t.i + 1, reason.i):
+            m = self.table.mention_at(t.doc[i])
+            if m and m.key and m.kind != "Place" and m.key not in found and not m.adjective:
+                found.append(m.key)
+        return found or [a for o in objs for a in self._actors_deep(o)]
+
     # ---- status, date ---------------------------------------------------------------------------
     def _status(self, noun: Token, np_head: Token) -> CeasefireStatus | None:
         """The status the nearest cue word gives: modifiers, then the governing words upwards."""
@@ -296,7 +488,37 @@ class _CeasefireReader:
             hops += 1
             if t.pos_ == "VERB" and t.dep_ not in {"xcomp", "pcomp", "advcl", "acl", "ccomp", "conj"}:
                 break
+        chain = list(words)
         words += [c for c in noun.children if c.dep_ in {"amod", "compound"}]
+        found = self._cue_status(words, chain)
+        if found is not None:
+            return found
+        # multiword cues in the sentence around the noun ("in favor of a ceasefire", "took effect")
+        sent = self.ctx.sent_of(noun)
+        window = sent.text.lower() + " " + " ".join(t.lemma_.lower() for t in sent)
+        for status in STATUS_ORDER:
+            multi = tuple(c for c in cues[status] if " " in c)
+            if multi and cue_pattern(multi).search(window):
+                if status == "in force" and any(self.g.future(t) for t in chain):
+                    return "agreed"  # "the truce will take effect on Monday": agreed, not yet in force
+                return status
+        # "the ceasefire agreed in Moscow", "the truce brokered in April": a participle on the noun
+        found = self._cue_status([c for c in noun.children if c.dep_ == "acl" and c.tag_ == "VBN"], chain)
+        if found is not None:
+            return found
+        # a ceasefire spoken of as existing ("after the ceasefire") is in force
+        if any(c.dep_ == "det" and c.lower_ in self.g.words.definite_articles for c in noun.children) and \
+                noun.head.lower_ in w.existing_preps:
+            return "in force"
+        # "the army's operational pause": a truce someone keeps is in force
+        if any(c.dep_ == "poss" and self.table.actor_at(c) for c in noun.children):
+            return "in force"
+        return None
+
+    def _cue_status(self, words: list[Token], chain: list[Token]) -> CeasefireStatus | None:
+        """The status the first cue word among ``words`` gives (``chain``: the words governing the noun)."""
+        w = self.words
+        cues = w.status_cues
         for word in words:
             lemma = word.lemma_.lower()
             # particles: "call for", "push for", "break down"
@@ -305,24 +527,22 @@ class _CeasefireReader:
             for status in STATUS_ORDER:
                 cue = cues[status]
                 if lemma in cue or any(x in cue for x in extras):
-                    if word.dep_ == "xcomp" and word.head.lemma_.lower() in w.intent_verbs and \
-                            status not in {"proposed", "under negotiation"}:
+                    if status in {"proposed", "under negotiation"}:
+                        return status
+                    if word.dep_ == "xcomp" and word.head.lemma_.lower() in w.intent_verbs:
                         return "proposed"  # "offered to broker a truce"
+                    if self.g.infinitive(word) and word.head.lower_ in w.pursuit_nouns:
+                        return "proposed"  # "its efforts to achieve a ceasefire"
+                    above = chain[chain.index(word) + 1:] if word in chain else []
+                    below = chain[:chain.index(word)] if word in chain else []
+                    if any(b.lower_ in w.pursuit_nouns for b in below):
+                        return "proposed"  # "agreed to continue the effort to make a ceasefire work"
+                    if any(a.lemma_.lower() in w.urging_verbs for a in above):
+                        return "proposed"  # "urged that both sides agree to a truce"
                     if status == "in force" and self.g.future(word):
                         return "agreed"  # "will be monitored": not yet in force
                     # "broke" is a violation only when nothing says otherwise (see _ceasefire)
                     return status
-        # multiword cues in the sentence around the noun ("in favor of a ceasefire", "took effect")
-        sent = self.ctx.sent_of(noun)
-        window = sent.text.lower() + " " + " ".join(t.lemma_.lower() for t in sent)
-        for status in STATUS_ORDER:
-            multi = tuple(c for c in cues[status] if " " in c)
-            if multi and cue_pattern(multi).search(window):
-                return status
-        # a ceasefire spoken of as existing ("after the ceasefire") is in force
-        if any(c.dep_ == "det" and c.lower_ in self.g.words.definite_articles for c in noun.children) and \
-                noun.head.lower_ in w.existing_preps:
-            return "in force"
         return None
 
     def _tense(self, verb: Token) -> str | None:
@@ -335,6 +555,8 @@ class _CeasefireReader:
 
     def _add(self, truce: _Truce) -> None:
         for other in reversed(self.truces):
+            if truce.scopes and other.scopes and not truce.scopes & other.scopes:
+                continue  # "a partial ceasefire" is not "a full ceasefire"
             mine, theirs = self._named_parties(truce.parties), self._named_parties(other.parties)
             distinct = len(mine) >= 2 and len(theirs) >= 2 and not mine & theirs
             if not distinct and (len(mine) < 2 or len(theirs) < 2 or mine & theirs):
@@ -348,6 +570,7 @@ class _CeasefireReader:
                 other.triggers += truce.triggers
                 other.breakers = unique(other.breakers + truce.breakers)
                 other.rules = unique(other.rules + truce.rules)
+                other.scopes |= truce.scopes
                 return
         self.truces.append(truce)
 
@@ -373,7 +596,13 @@ class _CeasefireReader:
         used: set[str] = set()
         for truce in self.truces:
             self._settle_breaks(truce)
-            truce.mediators = [m for m in truce.mediators if m not in truce.parties]
+            # "the Israel Defense Forces' pause" and "the roles played by Israel, Qatar and Egypt": a
+            # party's own state does not mediate
+            states = {info.affiliation for p in truce.parties if (info := self.table.actors.get(p)) is not None}
+            labels = [f" {info.label} " for p in truce.parties if (info := self.table.actors.get(p)) is not None]
+            truce.mediators = [m for m in truce.mediators if m not in truce.parties and m not in states
+                               and not ((info := self.table.actors.get(m)) is not None and info.kind == "Country"
+                                        and any(f" {info.label} " in lab for lab in labels))]
             used.update(truce.parties + truce.mediators)
         found = tuple(Found(Ceasefire(tuple(t.parties), tuple(t.mediators), t.status, t.date,
                                       tuple(t.evidence), tuple(t.rules)), tuple(t.triggers)) for t in self.truces)

@@ -42,6 +42,11 @@ class DocContext:
         self.noise = frozenset(t.i for t in doc if any(r.begin <= t.idx < r.end for r in regions))
         self.grammar = Grammar(lex.grammar, self.noise)
         self.args = Arguments(doc, self.sents, self.sent_index)  # what the patterns of kg/nlp/patterns find
+        # "MARENBURG, March 12 (Wire) -": the dateline's day is the story's day, for "on Tuesday"
+        self.story_date = next((day for r in regions if r.reason.startswith("dateline")
+                                and not document.text[:r.begin].strip()
+                                and (day := dates.dateline_date(document.text[r.begin:r.end], document.published))),
+                               document.published)
         self.dates_by_sent: dict[int, list[Span]] = {}
         for ent in doc.ents:
             if ent.label_ == "DATE":
@@ -93,7 +98,7 @@ class DocContext:
                 t = t.head
                 hops += 1
             if t.i == head.i:
-                yield dates.resolve(ent.text, self.document.published, future)
+                yield dates.resolve(ent.text, self.story_date, future)
 
 
 @dataclass(frozen=True)

@@ -60,13 +60,24 @@ def resolve(text: str, published: dt.date | None, future: bool = False) -> DateR
     for article in w.articles:
         core = core.removeprefix(article + " ")
     value = None
-    if core in w.relative_days and published:
-        value = published + dt.timedelta(days=w.relative_days[core])
-    elif core in w.weekdays and published and not p.relative.search(wording):
-        value = _weekday(published, w.weekdays.index(core), future)
-    elif p.absolute.search(wording):
-        value = _absolute(wording, published, future)
+    try:
+        if core in w.relative_days and published:
+            value = published + dt.timedelta(days=w.relative_days[core])
+        elif core in w.weekdays and published and not p.relative.search(wording):
+            value = _weekday(published, w.weekdays.index(core), future)
+        elif p.absolute.search(wording):
+            value = _absolute(wording, published, future)
+    except OverflowError:  # "yesterday" of 1 January of year 1: no such day, the wording stays
+        value = None
     return DateRef(text=wording, value=value)
+
+
+def dateline_date(text: str, published: dt.date | None) -> dt.date | None:
+    """The day a wire dateline names ("MARENBURG, March 12 (Wire) -"): the story's own day, on or
+    before the publication date when the year is left out."""
+    if not _patterns().absolute.search(text):
+        return None
+    return _absolute(text, published, False)
 
 
 def _weekday(published: dt.date, weekday: int, future: bool) -> dt.date:
@@ -97,6 +108,6 @@ def _absolute(wording: str, published: dt.date | None, future: bool) -> dt.date 
         step = 1 if future and value < published else -1 if not future and value > published else 0
         try:
             value = value.replace(year=value.year + step)
-        except ValueError:  # 29 February in a year without one
+        except ValueError:  # 29 February in a year without one, or a year outside 1..9999
             return None
     return value

@@ -45,6 +45,20 @@ class Grammar:
             break
         return None
 
+    def dateline_subject(self, verb: Token) -> Token | None:
+        """'OSLO (Reuters) - President A spoke ...': the parser makes the dateline the subject and
+        the real one its apposition; the apposition after the dateline (None when there is none)."""
+        t = verb
+        for _ in range(4):
+            for c in t.children:
+                if c.dep_ in {"nsubj", "nsubjpass"} and c.i in self.noise:
+                    return next((a for a in c.children if a.dep_ == "appos" and a.i not in self.noise), None)
+            if t.dep_ in {"xcomp", "conj", "advcl"} and t.head.i != t.i:
+                t = t.head
+                continue
+            break
+        return None
+
     def chain(self, token: Token, hops: int = 5) -> list[Token]:
         """The word and the words that govern it, up to the first reporting clause."""
         out = [token]

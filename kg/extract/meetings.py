@@ -195,7 +195,7 @@ class _MeetingReader:
 
     # ---- arguments ------------------------------------------------------------------------------
     def _subject(self, verb: Token) -> Token | None:
-        return self.g.subject(verb)
+        return self.g.subject(verb) or self.g.dateline_subject(verb)
 
     def _verb_arguments(self, verb: Token, lemma: str,
                         objs: list[Token]) -> tuple[list[str], list[str], str | None, list[str]]:

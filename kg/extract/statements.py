@@ -13,6 +13,7 @@ from spacy.tokens import Span, Token
 
 from kg.extract.context import DocContext, Found, Reading
 from kg.extract.mentions import MentionTable
+from kg.extract.mentions.voices import voice_at
 from kg.models import Statement, unique
 from kg.nlp.lexicon import Lexicon
 
@@ -46,17 +47,47 @@ class _StatementReader:
 
     # ---- triggers -------------------------------------------------------------------------------
     def read(self, sent: Span) -> None:
-        w = self.words
         quotes = self.g.quote_spans(sent, self.ctx.text)
         if self._continued_quote(sent, quotes):
             return
+        before = len(self.found)
+        self._read_verbs(sent, quotes)
+        self._voiced(sent, before)
+
+    def _voiced(self, sent: Span, before: int) -> None:
+        """A claim in a transcript's turn or after "X said:" is the speaker's statement (unless a
+        verb of the sentence already gave it to them); questions and short phrases are not."""
+        voice = voice_at(self.table.voices, sent.end_char - 1, whole=True)
+        if voice is None or voice.key is None or any(f.record.speaker == voice.key for f in self.found[before:]):
+            return
+        text = self.ctx.text
+        begin = max(sent.start_char, voice.begin)
+        end = sent.end_char
+        while end > begin and text[end - 1].isspace():
+            end -= 1
+        while begin < end and text[begin].isspace():
+            begin += 1
+        body = text[begin:end]
+        toks = [t for t in sent if t.idx >= begin]
+        if not body or body.rstrip(self.g.words.quotes)[-1:] == "?" or \
+                len([t for t in toks if t.is_alpha]) < self.words.voiced_min_words or \
+                not any(t.pos_ in {"VERB", "AUX"} for t in toks):
+            return
+        said = _Said(self.g.strip_quote(body), begin, end, False, "statement." + voice.rule)
+        self._add(Statement(voice.key, said.text, False, (), self.ctx.date_of(sent.root, future=False),
+                            (self.ctx.evidence(sent),), (said.rule,)), said)
+
+    def _read_verbs(self, sent: Span, quotes: Quotes) -> None:
+        w = self.words
         for token in sent:
             source = self.ctx.args.args("statement.according_to", token)
             if source:
                 self._according(sent, token, source[0], quotes)
                 continue
             lemma = token.lemma_.lower()
-            if token.pos_ not in {"VERB", "AUX"} or lemma not in w.reporting_verbs:
+            if token.pos_ not in {"VERB", "AUX"} or lemma not in w.reporting_verbs and lemma not in w.readout_verbs:
+                continue
+            if lemma in w.readout_verbs and lemma not in w.reporting_verbs and self._readout_elsewhere(token):
                 continue
             needs_obj = w.object_required
             if lemma in needs_obj:
@@ -67,6 +98,10 @@ class _StatementReader:
             if lemma in w.particle_required and \
                     not self.g.introduces_speech(token, w.particle_required[lemma], w.particles_not_speech):
                 continue
+            if lemma in w.clause_or_particle and not any(
+                    c.dep_ in {"ccomp", "xcomp"} or c.dep_ == "prep" and c.lower_ in w.clause_or_particle[lemma]
+                    for c in token.children):
+                continue  # "agreed to a ceasefire": an act, not speech
             if lemma in w.clause_only and not any(c.dep_ == "ccomp" for c in token.children) and \
                     not any(q[0] <= token.idx + 200 and abs(q[1] - token.idx) < 200 for q in quotes) and \
                     not (token.dep_ in {"advcl", "parataxis", "ccomp"} and self._attributed(token)):
@@ -84,6 +119,19 @@ class _StatementReader:
             for who in speakers:  # a joint statement is each signatory's statement
                 self._add(Statement(who, said.text, said.quote, (), self.ctx.date_of(token, future=False),
                                     (self.ctx.evidence(sent),), (f"statement.verb.{lemma}", said.rule)), said)
+
+    def _readout_elsewhere(self, verb: Token) -> bool:
+        """A readout verb inside what another verb reports ("Price said the Secretary welcomed ..."),
+        or with a conversation partner ("spoke with X about Y"): not a statement of its own."""
+        w = self.words
+        if any(c.dep_ == "prep" and c.lower_ in w.conversation_preps for c in verb.children):
+            return True
+        head = verb
+        while head.dep_ in {"ccomp", "xcomp", "conj", "advcl"} and head.head.i != head.i:
+            head = head.head
+            if head.lemma_.lower() in w.reporting_verbs and head.pos_ in {"VERB", "AUX"}:
+                return True
+        return False
 
     def _continued_quote(self, sent: Span, quotes: Quotes) -> bool:
         """A sentence that is only a quote, right after a quoted statement, goes on with its speaker."""

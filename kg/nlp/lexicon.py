@@ -74,13 +74,17 @@ class SpeechWords:
     """What makes a Statement (data/speech.yaml)."""
 
     reporting_verbs: Words
+    readout_verbs: Words
+    conversation_preps: Words
     object_required: Mapping[str, Words]
     clause_only: Words
     particle_required: Mapping[str, Words]
     particles_not_speech: Words
+    clause_or_particle: Mapping[str, Words]
     content_preps: Words
     object_is_content: Words
     attribution_markers: Words
+    voiced_min_words: int
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,10 @@ class ActorWords:
     singular_pronouns: Words
     plural_pronouns: Words
     neuter_pronouns: Words
+    joint_nouns: Words
+    first_person_singular: Words
+    first_person_plural: Words
+    reporter_labels: Words
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,32 @@ class CeasefireWords:
     pursuit_nouns: Words
     proposal_responses: Words
     modified_mediation: Words
+    qualified_nouns: Mapping[str, Words]
+    modified_nouns: Mapping[str, Words]
+    agreement_names: Words
+    role_nouns: Words
+    role_verbs: Words
+    thanking_verbs: Words
+    effort_nouns: Words
+    diplomatic_modifiers: Words
+    binding_verbs: Words
+    commitment_nouns: Words
+    scope_modifiers: Words
+    urging_verbs: Words
+    pair_words: Words
+
+
+@dataclass(frozen=True)
+class AccusationWords:
+    """What makes an Accusation of violating a ceasefire (data/accusations.yaml)."""
+
+    accusing_verbs: Words
+    violation_verbs: Words
+    violation_nouns: Words
+    reciprocal_objects: Words
+    mutual_verbs: Words
+    mutual_nouns: Words
+    denial_verbs: Words
 
 
 @dataclass(frozen=True)
@@ -226,6 +260,7 @@ class Lexicon:
     ceasefires: CeasefireWords
     noise: NoiseWords
     dates: DateWords
+    accusations: AccusationWords
     # normalised surface form -> known actor (countries, their aliases, demonyms, governments; organisations)
     names: Mapping[str, KnownActor]
     demonyms: Mapping[str, KnownActor]  # "israeli" -> Israel
@@ -351,6 +386,7 @@ def lexicon() -> Lexicon:
         titles=titles, actors=load_section(ActorWords, "actors.yaml"), places=load_section(PlaceWords, "places.yaml"),
         meetings=load_section(MeetingWords, "meetings.yaml"), ceasefires=load_section(CeasefireWords, "ceasefires.yaml"),
         noise=load_section(NoiseWords, "noise.yaml"), dates=load_section(DateWords, "dates.yaml"),
+        accusations=load_section(AccusationWords, "accusations.yaml"),
         names=types.MappingProxyType(names), demonyms=types.MappingProxyType(demonyms),
         capitals=types.MappingProxyType(capitals),
         title_heads=frozenset(h.lower() for h in titles.heads),

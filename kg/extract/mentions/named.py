@@ -96,7 +96,7 @@ def find_names(dm: MentionBuilder) -> None:
             dm.add(Mention(span.start, span.end, key, "Person", text))
             dm.actor(key, "Person", text, text)
         elif label == "ORG":
-            if _looks_like_title_phrase(span, lex):
+            if _looks_like_title_phrase(span, lex) or _title_field(span, lex):
                 continue
             key = "org:" + key_norm
             dm.add(Mention(span.start, span.end, key, "Organization", text))
@@ -172,6 +172,14 @@ def _matcher(vocab, lex: Lexicon):
 
 def _looks_like_title_phrase(span: Span, lex: Lexicon) -> bool:
     return span[-1].lower_ in lex.title_heads and len(span) <= 3
+
+
+def _title_field(span: Span, lex: Lexicon) -> bool:
+    """'Interior Minister', 'Defense Secretary': a short name right before a title head is the
+    title's field, not an organisation."""
+    doc = span.doc
+    return len(span) <= 2 and span.end < len(doc) and doc[span.end].lower_ in lex.title_heads and doc[span.end].is_title and \
+        all(t.is_title for t in span)
 
 
 def _place(dm: MentionBuilder, span: Span, text: str) -> None:

@@ -9,6 +9,7 @@ from spacy.tokens import Span, Token
 
 from kg.extract.mentions.roles import add_role, split_affiliation, title_key, title_text
 from kg.extract.mentions.table import Mention, MentionBuilder, known, surface
+from kg.extract.mentions.voices import voice_at
 from kg.nlp.lexicon import norm, words_pattern
 
 
@@ -127,6 +128,16 @@ def find_descriptions(dm: MentionBuilder) -> None:
             if title:
                 add_role(dm, key, title, aff, dm.sent_of(token), "role.unnamed_office_holder")
             continue
+        if not matches and aff is None and _bare_capitalised_title(token, dets, grammar.definite_articles, dm.sent_of(token),
+                                                                grammar.quotes) and \
+                title_text(core, lex)[0]:
+            # "The Prime Minister spoke to ...": a readout's principal, known only by the office
+            written = surface(doc[start:end])
+            label = re.sub(rf"^{words_pattern(grammar.description_determiners)}\s+", "", written, flags=re.I)
+            key = f"person:{norm(label)}"
+            dm.add(Mention(start, end, key, "Person", label))
+            dm.actor(key, "Person", label, written, described=True, named=False)
+            continue
         if len(matches) == 1:
             holder = matches.pop()
             written = surface(doc[start:end])
@@ -135,6 +146,65 @@ def find_descriptions(dm: MentionBuilder) -> None:
             if name.lower() != dm.actors[holder].label.lower() and len(name.split()) > 1:
                 definite = written.split()[0].lower() in grammar.definite_articles
                 dm.actors[holder].names.add(written if definite else name)
+
+
+def _bare_capitalised_title(token: Token, dets: list[Token], definite: frozenset[str], sent: Span, quotes: str) -> bool:
+    """'The Prime Minister' as the subject of a clause: a capitalised office standing for one person."""
+    if not (dets and dets[0].lower_ in definite and token.is_title):
+        return False
+    subj = token.head if token.dep_ == "conj" else token
+    if subj.dep_ not in {"nsubj", "nsubjpass"} or subj.head.dep_ != "ROOT":
+        return False  # in the main clause only: "X said the Secretary ..." is X's account
+    before = sent.doc.text[sent.start_char:token.idx]
+    return not any(q in before for q in quotes)  # not inside a quote
+
+
+def find_joint_references(dm: MentionBuilder) -> None:
+    """'The leaders agreed ...', 'the two Presidents': a plural of persons standing for the people
+    of the nearest sentence that names two or more ("X spoke with Y. The leaders agreed ...")."""
+    words = dm.lex.actors
+    for token in dm.doc:
+        if token.lower_ not in words.joint_nouns or token.tag_ not in {"NNS", "NNPS"} or token.i in dm.by_token \
+                or not dm.live(token):
+            continue
+        lefts = [t for t in token.lefts if t.dep_ not in {"det", "nummod", "predet", "amod"}]
+        if lefts or any(c.dep_ == "prep" for c in token.children):
+            continue  # "Russian leaders", "the leaders of both countries": said elsewhere
+        people = _people_before(dm, token)
+        if len(people) >= 2:
+            start = min([token.i, *[t.i for t in token.lefts]])
+            dm.add(Mention(start, token.i + 1, people[0], "Person", surface(dm.doc[start:token.i + 1])))
+            dm.multi[token.i] = people
+
+
+def _people_before(dm: MentionBuilder, token: Token, sentences: int = 3) -> list[str]:
+    """The persons of the nearest sentence (this one before ``token``, or one of the few before it)
+    that names two or more."""
+    sent = dm.sent_of(token)
+    sents = [s for s in dm.ctx.sents if s.end <= sent.start and s.start not in dm.ctx.skip][-sentences:]
+    for s, stop in [(sent, token.i), *[(x, x.end) for x in reversed(sents)]]:
+        for i in range(s.start, stop):  # an earlier joint reference: the same people
+            keys = [k for k in dm.multi.get(i, []) if dm.actors.get(k) is not None and dm.actors[k].kind == "Person"]
+            if len(keys) >= 2:
+                return keys
+        keys = []
+        for m in sorted(dm.mentions, key=lambda x: x.start):
+            if s.start <= m.start < stop and m.key and m.kind == "Person" and m.key not in keys and \
+                    _takes_part(dm.doc[m.start:m.end].root):
+                keys.append(m.key)
+        if len(keys) >= 2:
+            return keys
+    return []
+
+
+def _takes_part(token: Token) -> bool:
+    """A person who acts in the clause (its subject, object, or partner: "X spoke with Y"), not
+    one named inside another noun phrase ("the work of their advisors, especially Z")."""
+    while token.dep_ == "conj":
+        token = token.head
+    if token.dep_ in {"nsubj", "nsubjpass", "dobj", "dative", "agent"}:
+        return True
+    return token.dep_ == "pobj" and token.head.dep_ in {"prep", "agent"} and token.head.head.pos_ in {"VERB", "AUX"}
 
 
 def _appositive_person(dm: MentionBuilder, token: Token) -> Mention | None:
@@ -182,15 +252,64 @@ def find_pronouns(dm: MentionBuilder) -> None:
     lex = dm.lex
     singular, plural, neuter = lex.actors.singular_pronouns, lex.actors.plural_pronouns, lex.actors.neuter_pronouns
     doc = dm.doc
+    first = lex.actors.first_person_singular | lex.actors.first_person_plural
     for token in doc:
         low = token.lower_
+        if low in first and dm.voices and dm.live(token):
+            # "I" and "we" of a transcript's turn or of an institution's statement
+            v = voice_at(dm.voices, token.idx)
+            if v is not None and v.key and (v.whole or low in lex.actors.first_person_plural):
+                kind = dm.actors[v.key].kind if v.key in dm.actors else "Person"
+                dm.add(Mention(token.i, token.i + 1, v.key, kind, token.text))
+            continue
         if low not in singular | plural | neuter or not dm.live(token):
             continue
         want = "plural" if low in plural else "neuter" if low in neuter else "person"
+        if want == "plural":
+            people = _joint_antecedent(dm, token)
+            if people:  # "X and Y spoke ... They agreed": both of them
+                dm.add(Mention(token.i, token.i + 1, people[0], "Person", token.text))
+                dm.multi[token.i] = people
+                continue
         key = _antecedent(dm, token, want)
         if key:
             kind = dm.actors[key].kind if key in dm.actors else "Person"
             dm.add(Mention(token.i, token.i + 1, key, kind, token.text))
+
+
+def _joint_antecedent(dm: MentionBuilder, token: Token) -> list[str]:
+    """The persons a plural pronoun takes up when the subject before it is two or more persons
+    ("The Secretary and the Minister met ...", "The leaders agreed ..."); nothing otherwise."""
+    sent = dm.sent_of(token)
+    sents = [s for s in dm.ctx.sents if s.end <= sent.start and s.start not in dm.ctx.skip]
+    inside = [(sent, token.i)] if token.dep_ not in {"nsubj", "nsubjpass"} else []
+    for s, stop in [*inside, *[(x, x.end) for x in reversed(sents[-3:])]]:
+        for t in dm.doc[s.start:stop]:
+            if t.dep_ not in {"nsubj", "nsubjpass"}:
+                continue
+            keys = [k for k in dm.multi.get(t.i, []) if dm.actors.get(k) is not None and dm.actors[k].kind == "Person"]
+            if not keys:
+                # "X and Y met", also when the parser hung the first name inside the second's phrase
+                coordinated = [x for x in t.subtree if x.i != t.i and any(c.dep_ == "cc" for c in x.children)]
+                for c in [t, *t.conjuncts, *coordinated]:
+                    m = dm.by_token.get(c.i)
+                    if m is not None and m.key and m.kind == "Person" and m.key not in keys:
+                        keys.append(m.key)
+            if len(keys) == 1:
+                # "X briefed Y ... They agreed": a plural after one person takes in the other
+                for o in t.head.children:
+                    objs = [o] if o.dep_ in {"dobj", "dative"} else \
+                        [p for p in o.children if p.dep_ == "pobj"] if o.dep_ == "prep" else []
+                    for x in objs:
+                        m = dm.by_token.get(x.i)
+                        if m is not None and m.key and m.kind == "Person" and m.key not in keys:
+                            keys.append(m.key)
+            if len(keys) >= 2:
+                return keys
+            m = dm.by_token.get(t.i)
+            if m is not None and m.key and m.kind not in {"Place", "Person"}:
+                return []  # a state, group or organisation comes first: the usual rules decide
+    return []
 
 
 def _antecedent(dm: MentionBuilder, token: Token, want: str) -> str | None:
