@@ -31,12 +31,13 @@ DBPEDIA = "http://dbpedia.org/resource/"
 _CAMEO_CODE = re.compile(r"^[0-9]{3,4}$")
 _PLOVER_TYPE = re.compile(r"^[A-Z]+$")
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
-RECORDS = ("meetings", "ceasefires", "statements")
+RECORDS = ("meetings", "ceasefires", "statements", "accusations")
 _CONDITIONS: dict[str, dict[str, tuple[str, ...]]] = {  # what a rule may test, per kind of record, and the values allowed
     "meetings": {"kind": MEETING_KINDS, "status": MEETING_STATUSES, "mode": MEETING_MODES},
     "ceasefires": {"status": CEASEFIRE_STATUSES},
     # a statement by what it is about: "about: meeting, about_status: planned" is a statement of intent
     "statements": {"about": ("meeting", "ceasefire"), "about_status": MEETING_STATUSES + CEASEFIRE_STATUSES},
+    "accusations": {},
 }
 
 

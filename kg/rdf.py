@@ -268,7 +268,7 @@ def interop_statements(res: Resolved) -> Iterator[tuple[str, str]]:
         yield from facts(c.id, c.rules, kc.event_code("ceasefires", status=c.status))
     status = {m.id: ("meeting", m.status) for m in res.meetings} | {c.id: ("ceasefire", c.status) for c in res.ceasefires}
     for acc in res.accusations:
-        yield from facts(acc.id, acc.rules, None)
+        yield from facts(acc.id, acc.rules, kc.event_code("accusations"))
     for s in res.statements:
         about = [{"about": status[e][0], "about_status": status[e][1]} for e in s.about if e in status]
         yield from facts(s.id, s.rules, kc.first_code("statements", [*about, {}]))

@@ -43,6 +43,7 @@ def test_codes_data_file_loads_and_cites_both_specifications():
     ("ceasefires", {"status": "collapsed"}, None),
     ("ceasefires", {"status": None}, None),
     ("statements", {}, "010"),
+    ("accusations", {}, "112"),
 ])
 def test_codes_event_code_of_each_record(record, values, expected):
     assert codes.event_code(record, **values) == expected
