@@ -229,6 +229,74 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
     yield from _curation(t, res)
 
 
+def _observations(t: _Terms, V: dict[str, str], described, c, parties: str) -> Iterator[tuple[str, str]]:
+    """A ceasefire's dated status observations (kg.lifecycle): one node per report, its status as
+    of its day, its evidence in the graph of its document."""
+    entities = t.iri(str(ENTITIES_GRAPH))
+    node = t.data(c.id)
+    for o in c.observations:
+        first = o.evidence[0]
+        obs = t.data("observation/" + digest(c.id, o.doc_id, first.begin, first.end))
+        yield entities, f"{node} {V['statusObservation']} {obs}"
+        facts = [(V["type"], V["StatusObservation"]),
+                 (V["label"], t.text(f"{o.status or 'reported'}: {parties or 'ceasefire'}"
+                                     + (f" ({o.day.isoformat()})" if o.day else "")))]
+        if o.status:
+            facts.append((V["observedStatus"], t.iri(str(CEASEFIRE_STATUS[o.status]))))
+        if o.day:
+            facts.append((V["date"], t.day(o.day)))
+        if o.date:
+            facts.append((V["dateText"], t.text(o.date.text)))
+        yield from described(obs, o.evidence, facts)
+
+
+def _curation(t: _Terms, res: Resolved) -> Iterator[tuple[str, str]]:
+    """The curated changes (kg.curation) as PROV-O activities, in their own named graph: what
+    changed (the attribute, the nodes used and generated), from what (the previous value), by
+    whom (a prov:Agent), when (the curation file's date) and why."""
+    if not res.curation:
+        return
+    g = t.iri(str(CURATION_GRAPH))
+    V = {name: t.iri(str(term)) for name, term in (
+        ("type", RDF.type), ("label", RDFS.label), ("Curation", KG.Curation), ("Activity", PROV.Activity),
+        ("Agent", PROV.Agent), ("associated", PROV.wasAssociatedWith), ("ended", PROV.endedAtTime),
+        ("used", PROV.used), ("generated", PROV.generated), ("action", KG.curationAction),
+        ("attribute", KG.changedAttribute), ("previous", KG.previousValue), ("new", KG.newValue),
+        ("reason", KG.reason), ("identifier", DCTERMS.identifier))}
+    when = f"^^<{XSD.dateTime}>"
+    for c in res.curation:
+        node = t.data(f"curation/{c.number}-{c.entry}")
+        agent = t.data(f"curator/{slug(c.by)}")
+        yield g, f"{agent} {V['type']} {V['Agent']}"
+        yield g, f"{agent} {V['label']} {t.text(c.by)}"
+        yield g, f"{node} {V['type']} {V['Curation']}"
+        yield g, f"{node} {V['type']} {V['Activity']}"
+        yield g, f"{node} {V['label']} {t.text(c.label)}"
+        yield g, f"{node} {V['identifier']} {t.text(c.entry)}"
+        yield g, f"{node} {V['action']} {t.text(c.action)}"
+        yield g, f"{node} {V['associated']} {agent}"
+        yield g, f'{node} {V["ended"]} "{c.when}"{when}'
+        if c.why:
+            yield g, f"{node} {V['reason']} {t.text(c.why)}"
+        if c.attribute:
+            yield g, f"{node} {V['attribute']} {t.text(c.attribute)}"
+        if c.previous is not None:
+            yield g, f"{node} {V['previous']} {t.text(_value(c.previous))}"
+        if c.new is not None:
+            yield g, f"{node} {V['new']} {t.text(_value(c.new))}"
+        for used in c.used:
+            yield g, f"{node} {V['used']} {t.data(used)}"
+        for made in c.generated:
+            yield g, f"{node} {V['generated']} {t.data(made)}"
+
+
+def _value(value: str) -> str:
+    """A previous or new value as text: a node of the data by its full IRI."""
+    if re.fullmatch(r"(actor|meeting|statement|ceasefire|accusation|role)/[^\s]+", value):
+        return _KGD + value
+    return value
+
+
 def interop_statements(res: Resolved) -> Iterator[tuple[str, str]]:
     """The rules behind each fact, event codes (CAMEO, PLOVER) and country codes and links, as N-Quads text.
 
@@ -308,74 +376,6 @@ def interop_statements(res: Resolved) -> Iterator[tuple[str, str]]:
         yield g, f"{node} {V['cameoCode']} {t.text(found.cameo)}"
         yield g, f"{node} {V['page']} {t.iri(found.wikipedia)}"
         yield g, f"{node} {V['sameAs']} {t.iri(found.dbpedia)}"
-
-
-def _observations(t: _Terms, V: dict[str, str], described, c, parties: str) -> Iterator[tuple[str, str]]:
-    """A ceasefire's dated status observations (kg.lifecycle): one node per report, its status as
-    of its day, its evidence in the graph of its document."""
-    entities = t.iri(str(ENTITIES_GRAPH))
-    node = t.data(c.id)
-    for o in c.observations:
-        first = o.evidence[0]
-        obs = t.data("observation/" + digest(c.id, o.doc_id, first.begin, first.end))
-        yield entities, f"{node} {V['statusObservation']} {obs}"
-        facts = [(V["type"], V["StatusObservation"]),
-                 (V["label"], t.text(f"{o.status or 'reported'}: {parties or 'ceasefire'}"
-                                     + (f" ({o.day.isoformat()})" if o.day else "")))]
-        if o.status:
-            facts.append((V["observedStatus"], t.iri(str(CEASEFIRE_STATUS[o.status]))))
-        if o.day:
-            facts.append((V["date"], t.day(o.day)))
-        if o.date:
-            facts.append((V["dateText"], t.text(o.date.text)))
-        yield from described(obs, o.evidence, facts)
-
-
-def _curation(t: _Terms, res: Resolved) -> Iterator[tuple[str, str]]:
-    """The curated changes (kg.curation) as PROV-O activities, in their own named graph: what
-    changed (the attribute, the nodes used and generated), from what (the previous value), by
-    whom (a prov:Agent), when (the curation file's date) and why."""
-    if not res.curation:
-        return
-    g = t.iri(str(CURATION_GRAPH))
-    V = {name: t.iri(str(term)) for name, term in (
-        ("type", RDF.type), ("label", RDFS.label), ("Curation", KG.Curation), ("Activity", PROV.Activity),
-        ("Agent", PROV.Agent), ("associated", PROV.wasAssociatedWith), ("ended", PROV.endedAtTime),
-        ("used", PROV.used), ("generated", PROV.generated), ("action", KG.curationAction),
-        ("attribute", KG.changedAttribute), ("previous", KG.previousValue), ("new", KG.newValue),
-        ("reason", KG.reason), ("identifier", DCTERMS.identifier))}
-    when = f"^^<{XSD.dateTime}>"
-    for c in res.curation:
-        node = t.data(f"curation/{c.number}-{c.entry}")
-        agent = t.data(f"curator/{slug(c.by)}")
-        yield g, f"{agent} {V['type']} {V['Agent']}"
-        yield g, f"{agent} {V['label']} {t.text(c.by)}"
-        yield g, f"{node} {V['type']} {V['Curation']}"
-        yield g, f"{node} {V['type']} {V['Activity']}"
-        yield g, f"{node} {V['label']} {t.text(c.label)}"
-        yield g, f"{node} {V['identifier']} {t.text(c.entry)}"
-        yield g, f"{node} {V['action']} {t.text(c.action)}"
-        yield g, f"{node} {V['associated']} {agent}"
-        yield g, f'{node} {V["ended"]} "{c.when}"{when}'
-        if c.why:
-            yield g, f"{node} {V['reason']} {t.text(c.why)}"
-        if c.attribute:
-            yield g, f"{node} {V['attribute']} {t.text(c.attribute)}"
-        if c.previous is not None:
-            yield g, f"{node} {V['previous']} {t.text(_value(c.previous))}"
-        if c.new is not None:
-            yield g, f"{node} {V['new']} {t.text(_value(c.new))}"
-        for used in c.used:
-            yield g, f"{node} {V['used']} {t.data(used)}"
-        for made in c.generated:
-            yield g, f"{node} {V['generated']} {t.data(made)}"
-
-
-def _value(value: str) -> str:
-    """A previous or new value as text: a node of the data by its full IRI."""
-    if re.fullmatch(r"(actor|meeting|statement|ceasefire|accusation|role)/[^\s]+", value):
-        return _KGD + value
-    return value
 
 
 def _source(t: _Terms, value: str) -> str:

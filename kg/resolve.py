@@ -363,7 +363,7 @@ def link_ceasefires(extractions: list[Extraction], published: dict, aids):
     return link(reports)
 
 
-def _rules_of(extractions, local: dict[tuple[str, int], Any], field: str) -> dict[int, tuple[str, ...]]:
+def _rules_of(extractions, local: dict, field: str) -> dict[int, tuple[str, ...]]:
     """The rule ids of each merged record (by id() of its cluster): the union of its reports' rules."""
     by_doc = {x.document.id: x for x in extractions}
     found: dict[int, set[str]] = {}

@@ -42,6 +42,8 @@ def read_statements(ctx: DocContext, table: MentionTable, lex: Lexicon) -> Readi
 class _StatementReader:
     def __init__(self, ctx: DocContext, table: MentionTable, lex: Lexicon):
         self.ctx, self.table, self.words, self.g = ctx, table, lex.speech, ctx.grammar
+        # "agreed on a truce", "agreed on talks": an agreement on an event is that event, not speech
+        self.event_nouns = frozenset(lex.ceasefires.nouns) | frozenset(lex.meetings.nouns)
         self.found: list[Found[Statement]] = []
         self.actors: set[str] = set()
 
@@ -100,6 +102,7 @@ class _StatementReader:
                 continue
             if lemma in w.clause_or_particle and not any(
                     c.dep_ in {"ccomp", "xcomp"} or c.dep_ == "prep" and c.lower_ in w.clause_or_particle[lemma]
+                    and not any(o.dep_ == "pobj" and o.lemma_.lower() in self.event_nouns for o in c.children)
                     for c in token.children):
                 continue  # "agreed to a ceasefire": an act, not speech
             if lemma in w.clause_only and not any(c.dep_ == "ccomp" for c in token.children) and \
