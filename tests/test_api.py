@@ -60,6 +60,16 @@ def test_api_build_into_a_temporary_folder(corpus):
     assert ds.path.is_dir() and "kg-build-" in ds.path.name and (ds.path / "kg.ttl").exists()
 
 
+def test_api_build_keeps_its_warnings(tmp_path):
+    article = tmp_path / "undated.txt"
+    article.write_text("Kenyan President Samuel Otieno met Somali President Abdi Warsame in Nairobi on Monday.\n")
+    ds = kg.build(article, tmp_path / "out", html=False, cache=False)
+    assert any("no publication date" in w for w in ds.warnings)
+    heard: list[str] = []
+    kg.build(article, tmp_path / "out2", html=False, cache=False, warn=heard.append)
+    assert heard and heard == list(ds.warnings)
+
+
 def test_api_query_gives_typed_dataframes(dataset):
     meetings = kg.query("meetings", dataset)
     assert isinstance(meetings, pd.DataFrame) and len(meetings) >= 2
