@@ -61,6 +61,7 @@ CLASS_STYLES: tuple[tuple[str, str, str], ...] = (
     ("Meeting", "#56B4E9", "diamond"),
     ("Statement", "#F0E442", "star"),
     ("Ceasefire", "#D55E00", "octagon"),  # drawn by the page's own renderer
+    ("Accusation", "#882255", "pentagon"),  # (Tol's wine) drawn by the page's own renderer
 )
 CLASSES = tuple(name for name, _, _ in CLASS_STYLES)
 ACTOR_CLASSES = ("Person", "Organization", "Country", "Group")
@@ -76,6 +77,9 @@ EDGE_STYLES: tuple[tuple[str, str], ...] = (
     ("affiliation", "#A6A6A6"),
     ("about", "#C2185B"),
     ("location", "#7F5539"),
+    ("accuser", "#882255"),
+    ("accused", "#AA4499"),
+    ("concerns", "#999933"),
 )
 EDGE_PROPERTIES = tuple(name for name, _ in EDGE_STYLES)
 _EDGE_IRIS = {str(getattr(KG, name)): name for name in EDGE_PROPERTIES}

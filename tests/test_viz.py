@@ -116,7 +116,7 @@ def test_viz_network_reads_classes_edges_and_evidence(fixture_build):
     network = viz.read_network(fixture_build)
     classes = {c: sum(1 for _, a in network.nodes(data=True) if a["cls"] == c) for c in CLASSES}
     assert classes == {"Person": 4, "Organization": 1, "Country": 4, "Group": 1, "Role": 4,
-                       "Meeting": 3, "Statement": 3, "Ceasefire": 2}
+                       "Meeting": 3, "Statement": 3, "Ceasefire": 2, "Accusation": 0}
     props = {key for _, _, key in network.edges(keys=True)}
     assert props == {"participant", "speaker", "party", "mediator", "holder", "affiliation", "about", "location"}
     call = next(a for _, a in network.nodes(data=True) if a["label"] == "call: Antony Blinken, Gabi Ashkenazi")
@@ -734,3 +734,32 @@ def test_viz_network_reads_status_observations(lifecycle_fixture, fixture_build)
     c1 = str(KGD["ceasefire/c1"])
     assert [(d, s) for d, s, _, _ in network.nodes[c1]["lifecycle"]] == [("2021-05-20", "agreed"), ("2021-05-21", "violated")]
     assert viz.read_network(fixture_build).nodes[c1]["lifecycle"] == ()
+
+
+@pytest.fixture(scope="module")
+def accusation_build(tmp_path_factory) -> Path:
+    from kg.pipeline import BuildSettings, build
+
+    folder = tmp_path_factory.mktemp("viz-accusation")
+    corpus = folder / "report.jsonl"
+    corpus.write_text(json.dumps({"id": "v1", "published": "2023-05-03", "url": "https://news.example.org/v1",
+                                  "text": "Sudan and South Sudan agreed to a ceasefire on Monday. On Tuesday Sudan "
+                                          "accused South Sudan of violating the ceasefire."}) + "\n", encoding="utf-8")
+    build(BuildSettings(inputs=(corpus,), out=folder / "out", progress=False, cache=False, html=False))
+    return folder / "out"
+
+
+def test_viz_browser_accusations_are_drawn(browser, accusation_build, tmp_path):
+    page = viz.write_page(accusation_build, tmp_path / "graph.html", ViewSettings()).path
+    _open(browser, page)
+    k = browser.evaluate("kgViz.data.nodes.findIndex(n => n.cls === 'Accusation')")
+    assert k >= 0 and browser.evaluate(f"kgViz.network.body.nodes[{k}].options.shape") == "custom"
+    props = {e[2]: browser.evaluate(f"kgViz.data.nodes[{e[1]}].label")
+             for e in browser.evaluate("kgViz.data.edges") if e[0] == k}
+    assert props["accuser"] == "Sudan" and props["accused"] == "South Sudan" and props["concerns"].startswith("ceasefire")
+    browser.evaluate(f"kgViz.select({k})")
+    panel = browser.evaluate("document.getElementById('kg-panel-body').textContent")
+    assert "CAMEO 112" in panel and "PLOVER ACCUSE (disapprove)" in panel and "Read by rule" in panel
+    assert "accused South Sudan of violating" in panel
+    assert any(i["node"] == k for i in browser.evaluate("kgViz.timeline()"))
+    assert browser.evaluate(CANVAS_INK)["inked"] > 500 and browser.evaluate("kgViz.errors") == []
