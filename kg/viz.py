@@ -1,18 +1,20 @@
-"""The graph page: RDF -> networkx -> one self-contained, offline HTML page (vis-network).
+"""The graph page: RDF -> networkx -> a pyvis Network -> one self-contained, offline HTML page.
 
-    read_network(graph_dir) / network_from_graph(graph)   RDF -> networkx MultiDiGraph
+    read_network(graph_dir) / network_from_graph(graph)   RDF (via an Oxigraph store) -> networkx MultiDiGraph
     select(network, settings)                              focus / doc / classes / size limit
-    render_page(selection) -> str                          networkx -> the page
-    write_page(graph_dir, out, settings)                   all three, written atomically
+    to_pyvis(selection, settings) -> KgNetwork             networkx -> a pyvis Network (kg.network() in Python)
+    render_page(selection) -> str                          the Network's page (KgNetwork.generate_html)
+    write_page(graph_dir, out, settings)                   all of it, written atomically
     export_network(graph_dir, fmt, out)                    the same networkx graph as GraphML / GEXF
 
-The page embeds everything it uses: vis-network (the build that ships with pyvis, in
-``kg/assets``), kg's script and style (``kg/templates``), and the graph as JSON in a
-``<script type="application/json">`` block. Article text only ever reaches the page through
-that JSON, with ``<``, ``>``, ``&`` and U+2028/2029 escaped, and the page's script renders it
-with ``textContent``; a Content-Security-Policy allows only the page's own scripts (by hash)
-and no network at all. pyvis's own template is not used: it links Bootstrap from a CDN, and
-its tooltips take HTML.
+The page is the pyvis Network rendered with kg's own template (``kg/templates/graph.html``),
+not pyvis's: that one links Bootstrap from a CDN and shows tooltips as HTML. The page embeds
+everything it uses: vis-network (the build that ships with pyvis, in ``kg/assets``), kg's
+script and style (``kg/templates``), and the Network's nodes, edges and options with kg's page
+data as JSON in a ``<script type="application/json">`` block. Article text only ever reaches
+the page through that JSON, with ``<``, ``>``, ``&`` and U+2028/2029 escaped, and the page's
+script renders it with ``textContent``; a Content-Security-Policy allows only the page's own
+scripts (by hash) and no network at all.
 """
 from __future__ import annotations
 
