@@ -335,8 +335,12 @@ def interop_statements(res: Resolved) -> Iterator[tuple[str, str]]:
                          kc.event_code("meetings", kind=m.kind, status=m.status, mode=m.mode))
     for c in res.ceasefires:
         yield from facts(c.id, c.rules, kc.event_code("ceasefires", status=c.status))
+    status = {m.id: ("meeting", m.status) for m in res.meetings} | {c.id: ("ceasefire", c.status) for c in res.ceasefires}
+    for acc in res.accusations:
+        yield from facts(acc.id, acc.rules, kc.event_code("accusations"))
     for s in res.statements:
-        yield from facts(s.id, s.rules, kc.event_code("statements"))
+        about = [{"about": status[e][0], "about_status": status[e][1]} for e in s.about if e in status]
+        yield from facts(s.id, s.rules, kc.first_code("statements", [*about, {}]))
 
     plover_used: set[str] = set()
     for code in sorted(used):

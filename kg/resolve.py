@@ -109,7 +109,7 @@ class GAccusation:
     ceasefire: str | None
     date: DateRef | None
     evidence: tuple[Span, ...]
-    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it
 
 
 @dataclass(frozen=True)
