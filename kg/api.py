@@ -42,6 +42,7 @@ class Dataset:
 
     path: Path
     report: BuildReport | None = None
+    warnings: tuple[str, ...] = ()  # what the build warned about (when ``kg.build`` was given no ``warn``)
 
     def __fspath__(self) -> str:
         return str(self.path)
@@ -72,7 +73,7 @@ def build(paths: str | os.PathLike | Iterable[str | os.PathLike], out: str | os.
           model: str | None = None, jobs: int | None = None, cache: bool = True, html: bool = True,
           warn=None) -> Dataset:
     """Build the graph of ``paths`` (files, folders, .jsonl corpora) into ``out`` (default: a new
-    temporary folder) as ``kg build`` does; warnings go to ``warn`` (default: kept in the report)."""
+    temporary folder) as ``kg build`` does; warnings go to ``warn`` (default: ``Dataset.warnings``)."""
     from kg.pipeline import BuildSettings
     from kg.pipeline import build as run_build
 
@@ -84,8 +85,9 @@ def build(paths: str | os.PathLike | Iterable[str | os.PathLike], out: str | os.
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="kg-build-"))
     settings = BuildSettings(inputs=inputs, out=folder, model=model or os.environ.get("KG_SPACY_MODEL"),
                              jobs=jobs, cache=cache, html=html, progress=False)
-    report = run_build(settings, warn=warn or (lambda msg: None))
-    return Dataset(folder, report)
+    held: list[str] = []
+    report = run_build(settings, warn=warn or held.append)
+    return Dataset(folder, report, tuple(held))
 
 
 def open_build(path: str | os.PathLike) -> Dataset:

@@ -31,11 +31,13 @@ DBPEDIA = "http://dbpedia.org/resource/"
 _CAMEO_CODE = re.compile(r"^[0-9]{3,4}$")
 _PLOVER_TYPE = re.compile(r"^[A-Z]+$")
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
-RECORDS = ("meetings", "ceasefires", "statements")
+RECORDS = ("meetings", "ceasefires", "statements", "accusations")
 _CONDITIONS: dict[str, dict[str, tuple[str, ...]]] = {  # what a rule may test, per kind of record, and the values allowed
     "meetings": {"kind": MEETING_KINDS, "status": MEETING_STATUSES, "mode": MEETING_MODES},
     "ceasefires": {"status": CEASEFIRE_STATUSES},
-    "statements": {},
+    # a statement by what it is about: "about: meeting, about_status: planned" is a statement of intent
+    "statements": {"about": ("meeting", "ceasefire"), "about_status": MEETING_STATUSES + CEASEFIRE_STATUSES},
+    "accusations": {},
 }
 
 
@@ -180,8 +182,14 @@ def codes() -> Codes:
 
 def event_code(record: str, **values: str | None) -> str | None:
     """The CAMEO code of a record ("meetings", "ceasefires", "statements") with these attributes."""
+    return first_code(record, [values])
+
+
+def first_code(record: str, alternatives: list[dict[str, str | None]]) -> str | None:
+    """The code of the first rule that one of ``alternatives`` matches (a statement about several
+    events: one set of attributes per event, and one without any)."""
     for rule in codes().rules[record]:
-        if rule.matches(values):
+        if any(rule.matches(values) for values in alternatives):
             return rule.cameo
     return None
 

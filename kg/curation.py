@@ -78,6 +78,7 @@ ACTIONS = ("merge", "split", "retype", "reject", "fix", "add")
 FACT_KINDS = ("meeting", "statement", "ceasefire", "accusation", "role")
 ADDABLE = ("meeting", "statement", "ceasefire", "accusation")
 FIXABLE = ("speaker", "status", "date")
+ADDED_RULE = "curation.add"  # the rule (kg:rule) of a fact a curation file added
 COMMON = ("action", "by", "when", "why")
 # The keys each action takes besides COMMON: required, then optional.
 KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -289,7 +290,7 @@ def _apply(res: Resolved, entries: list[Entry], note: Note) -> tuple[Resolved, i
             changes.extend(dataclasses.replace(c, number=f"{n:04d}" + (f"-{k}" if k else ""))
                            for k, c in enumerate(made))
         except _NoMatch as miss:
-            note(f"curation: {entry.where} ({entry.describe()}) matches nothing in this build: {miss}; "
+            note(f"curation: {entry.where}: {entry.describe()}: matches nothing in this build ({miss}); "
                  "the entry is kept in the file")
     return state.result(tuple(changes)), len(changes)
 
@@ -503,23 +504,25 @@ class _State:
             parts = tuple(sorted({self.actor(p) for p in f["participants"]}))
             location = self.actor(f["location"]) if "location" in f else None
             self.meetings[iri] = GMeeting(iri, f.get("kind", "meeting"), parts, f.get("status"), f.get("mode"),
-                                          location, date, span)
+                                          location, date, span, rules=(ADDED_RULE,))
             used = parts
         elif kind == "statement":
             speaker = self.actor(f["speaker"])
-            self.statements[iri] = GStatement(iri, speaker, str(f["text"]), bool(f.get("quote", False)), (), date, span)
+            self.statements[iri] = GStatement(iri, speaker, str(f["text"]), bool(f.get("quote", False)), (), date, span,
+                                              rules=(ADDED_RULE,))
             used = (speaker,)
         elif kind == "ceasefire":
             parties = tuple(sorted({self.actor(p) for p in f["parties"]}))
             mediators = tuple(sorted({self.actor(p) for p in f.get("mediators", [])} - set(parties)))
             obs = (StatusObservation(doc, f.get("status"), date.value if date else None, date, span),)
-            self.ceasefires[iri] = GCeasefire(iri, parties, mediators, current_status(obs), date, span, obs)
+            self.ceasefires[iri] = GCeasefire(iri, parties, mediators, current_status(obs), date, span, obs,
+                                              rules=(ADDED_RULE,))
             used = parties + mediators
         else:
             accused = self.actor(f["accused"])
             accuser = self.actor(f["accuser"]) if "accuser" in f else None
             ceasefire = self.fact(f["ceasefire"])[1] if "ceasefire" in f else None
-            self.accusations[iri] = GAccusation(iri, accuser, accused, ceasefire, date, span)
+            self.accusations[iri] = GAccusation(iri, accuser, accused, ceasefire, date, span, (ADDED_RULE,))
             used = tuple(a for a in (accuser, accused, ceasefire) if a)
         for a in used:
             if a in self.actors and doc not in self.actors[a].documents:
@@ -618,6 +621,25 @@ class _State:
 
 
 # ---- writing (kg curate) ------------------------------------------------------------------------
+def new_entry(action: str, by: str | None, when: str | None, why: str | None, **fields: Any) -> dict[str, Any]:
+    """An entry as ``kg curate`` writes it: the fields given (empty ones left out), who (``by``,
+    else $KG_CURATOR, else the login name) and when (``when``, else today: written into the file,
+    so every later build uses that date)."""
+    import getpass
+    import os
+
+    item: dict[str, Any] = {"action": action}
+    for key, value in fields.items():
+        if value not in (None, (), []):
+            item[key] = list(value) if isinstance(value, tuple) else value
+    who = by or os.environ.get("KG_CURATOR") or getpass.getuser()
+    item["by"] = who
+    item["when"] = when or dt.date.today().isoformat()
+    if why:
+        item["why"] = why
+    return item
+
+
 def append_entry(path: Path, item: dict[str, Any]) -> Entry:
     """Check ``item`` as an entry and append it to the curation file as YAML text: the entries,
     comments and layout already there are kept byte for byte."""

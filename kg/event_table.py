@@ -1,4 +1,4 @@
-"""The event table: one row per event (meeting, ceasefire, statement), as event-data researchers load it.
+"""The event table: one row per event (meeting, ceasefire, statement, accusation), as event-data researchers load it.
 
     rows = event_rows(store)                       # list of dicts, in a fixed order
     export_events(graph_dir, "events-csv", out)    # CSV (multi-valued cells joined)
@@ -7,7 +7,7 @@
 Columns (``COLUMNS``): the event's IRI, class and label; its date (ISO day, when the text
 resolves it) and the wording of the date; kind, status, mode, location; the statement's text;
 its CAMEO code and label, PLOVER type and mode (kg/nlp/data/codes.yaml); its actors (participants,
-parties or speaker), their CAMEO country codes, mediators; the documents it was read from, their
+parties, speaker, or accuser and accused), their CAMEO country codes, mediators; the documents it was read from, their
 sources and publication dates; the evidence sentences; the ids of the rules that read it.
 
 In CSV a list is one cell, its items joined by ``"; "`` (evidence sentences by ``" | "``,

@@ -50,6 +50,23 @@ class LinkedCeasefire:
     parties: set[str] = field(default_factory=set)
     mediators: set[str] = field(default_factory=set)
     number: int = 0  # order of creation
+    # kept as reports are added, so that linking a report costs the same however long the truce
+    documents: set[str] = field(default_factory=set)
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    ended: dt.date | None = None  # the latest day it was reported collapsed
+
+    def add(self, report: Report) -> None:
+        self.reports.append(report)
+        self.parties |= report.parties
+        self.mediators |= report.mediators
+        self.documents.add(report.doc_id)
+        day = report.observation.day
+        if day is not None:
+            self.first_day = min(self.first_day or day, day)
+            self.last_day = max(self.last_day or day, day)
+            if report.observation.status == "collapsed":
+                self.ended = max(self.ended or day, day)
 
     @property
     def first(self) -> Report:
@@ -110,20 +127,18 @@ def _parties_match(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -
 
 def belongs(truce: LinkedCeasefire, report: Report) -> bool:
     """Whether ``report`` is a report of ``truce``: same parties, inside its period, not after its end."""
-    if any(r.doc_id == report.doc_id for r in truce.reports):
+    if report.doc_id in truce.documents:
         return False  # one document's reports of one truce were merged by the extractor
     if not _parties_match(truce.parties, report.parties):
         return False
-    day, days = report.observation.day, truce.days
-    if day is None or not days:
+    day, first, last = report.observation.day, truce.first_day, truce.last_day
+    if day is None or first is None or last is None:
         return False
-    first, last = min(days), max(days)
     if not (first - dt.timedelta(days=LINK_WINDOW_DAYS) <= day <= last + dt.timedelta(days=LINK_WINDOW_DAYS)):
         return False
     if (max(last, day) - min(first, day)).days > MAX_SPAN_DAYS:
         return False
-    ended = [o.day for o in truce.observations if o.status == "collapsed" and o.day is not None]
-    return not (report.observation.status in BEGINNINGS and ended and day > max(ended))
+    return not (report.observation.status in BEGINNINGS and truce.ended is not None and day > truce.ended)
 
 
 def link(reports: Iterable[Report]) -> tuple[list[LinkedCeasefire], dict[tuple[str, int], LinkedCeasefire]]:
@@ -139,9 +154,7 @@ def link(reports: Iterable[Report]) -> tuple[list[LinkedCeasefire], dict[tuple[s
         if target is None:
             target = LinkedCeasefire(number=len(truces))
             truces.append(target)
-        target.reports.append(report)
-        target.parties |= report.parties
-        target.mediators |= report.mediators
+        target.add(report)
         for p in target.parties:  # a report can add parties
             by_party.setdefault(p, {})[target.number] = target
         of[(report.doc_id, report.index)] = target

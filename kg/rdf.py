@@ -182,6 +182,7 @@ class Writer:
         self.graph = t.iri(str(ENTITIES_GRAPH))
         self.labels: dict[str, str] = {}
         self.parties: dict[str, str] = {}  # a ceasefire's parties, as its observations' labels name them
+        self.status: dict[str, tuple[str, str | None]] = {}  # each meeting's and ceasefire's kind and status
         self.codes: set[str] = set()  # the CAMEO codes written so far (each code's node once)
         t.keep()
 
@@ -220,6 +221,7 @@ class Writer:
             if m.mode:
                 facts.append((V["mode"], t.iri(str(MEETING_MODE[m.mode]))))
             yield from self._facts(t.data(m.id), facts, m.date)
+            self.status[m.id] = ("meeting", m.status)
 
         for c in res.ceasefires:
             parties = ", ".join(labels[p] for p in c.parties)
@@ -231,6 +233,7 @@ class Writer:
                 facts.append((V["status"], t.iri(str(CEASEFIRE_STATUS[c.status]))))
             yield from self._facts(t.data(c.id), facts, c.date)
             self.parties[c.id] = parties
+            self.status[c.id] = ("ceasefire", c.status)
         yield from self._interop(res)
         yield from _curation(t, res)
 
@@ -254,6 +257,13 @@ class Writer:
             yield g, f"{node} {V['cameoCode']} {t.text(found.cameo)}"
             yield g, f"{node} {V['page']} {t.iri(found.wikipedia)}"
             yield g, f"{node} {V['sameAs']} {t.iri(found.dbpedia)}"
+
+    def _statement_code(self, s: GStatement) -> str | None:
+        """A statement's CAMEO code: by what it is about (a planned meeting, a proposed ceasefire), else a statement's."""
+        from kg import codes as kc
+
+        about = [{"about": self.status[e][0], "about_status": self.status[e][1]} for e in s.about if e in self.status]
+        return kc.first_code("statements", [*about, {}])
 
     def _coded(self, node_id: str, rules: tuple[str, ...], code: str | None) -> Iterator[tuple[str, str]]:
         """``fact kg:rule "id"`` for each rule, ``fact kg:eventCode code``, and the code's node the first time."""
@@ -346,7 +356,7 @@ class Writer:
                      (V["isQuote"], t.boolean(s.quote))]
             facts.extend((V["about"], t.data(a)) for a in s.about)
             yield from self._facts(t.data(s.id), facts, s.date)
-            yield from self._coded(s.id, s.rules, kc.event_code("statements"))
+            yield from self._coded(s.id, s.rules, self._statement_code(s))
         for acc in part.accusations:
             said = f"{labels[acc.accuser]} accuses " if acc.accuser else ""
             facts = [(V["type"], V["Accusation"]),
@@ -357,6 +367,7 @@ class Writer:
             if acc.ceasefire:
                 facts.append((V["concerns"], t.data(acc.ceasefire)))
             yield from self._facts(t.data(acc.id), facts, acc.date)
+            yield from self._coded(acc.id, acc.rules, kc.event_code("accusations"))
         # a ceasefire's dated status observations (kg.lifecycle): one node per report, its status as of its day
         for c, o in part.observations:
             parties = self.parties[c]
@@ -413,9 +424,13 @@ def interop_statements(res: Resolved) -> Iterator[tuple[str, str]]:
     from kg import codes as kc
 
     writer = Writer()
+    writer.status = {m.id: ("meeting", m.status) for m in res.meetings} | \
+        {c.id: ("ceasefire", c.status) for c in res.ceasefires}
     yield from writer._interop(res)
+    for acc in res.accusations:
+        yield from writer._coded(acc.id, acc.rules, kc.event_code("accusations"))
     for s in res.statements:
-        yield from writer._coded(s.id, s.rules, kc.event_code("statements"))
+        yield from writer._coded(s.id, s.rules, writer._statement_code(s))
 
 
 def _curation(t: _Terms, res: Resolved) -> Iterator[tuple[str, str]]:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kg import identity
 from kg.lifecycle import LINK_WINDOW_DAYS, Report, current_status, link, observation, observation_order
 from kg.models import (
     Actor,
@@ -110,7 +111,7 @@ class GAccusation:
     ceasefire: str | None
     date: DateRef | None
     evidence: tuple[Span, ...]
-    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it
 
 
 @dataclass(frozen=True)
@@ -380,7 +381,8 @@ class _Events:
                 if a.ceasefire and a.ceasefire.index < len(truces) else None
             ev = a.evidence[0]
             gid = "accusation/" + digest(d, ev.begin, ev.end, accuser or "", accused)
-            accusations[gid] = GAccusation(gid, accuser, accused, ceasefire, a.date, _spans(a.evidence))
+            accusations[gid] = GAccusation(gid, accuser, accused, ceasefire, a.date, _spans(a.evidence),
+                                           tuple(sorted(set(a.rules))))
         return DocumentPart(x.document, tuple(sorted(set(local.actors.values()))), tuple(evidence),
                             tuple(statements.values()), tuple(accusations.values()), tuple(observations))
 
@@ -390,26 +392,19 @@ class ActorKeys:
     """The one place an actor mention gets its corpus-wide key: mentions with one key are one actor.
 
     ``observe`` sees every document's actors first (a pass over the corpus); ``key`` then keys a
-    mention: an actor named only by a description stays its document's own; a lone surname
-    joins the one person seen anywhere with that surname; any other actor is its key.
+    mention (kg/identity.py): an actor named only by a description stays its document's own;
+    spelling variants, short forms and acronyms join the one actor of the corpus they can be;
+    any other actor is its key.
     """
 
     def __init__(self) -> None:
-        # full names seen anywhere: a lone surname joins the one person who has it
-        self.surnames: dict[str, set[str]] = defaultdict(set)
+        self.identity = identity.Identity()
 
     def observe(self, doc_id: str, actors: Iterable[Actor]) -> None:
-        for a in actors:
-            if a.kind == "Person" and not a.described and " " in a.key.split(":", 1)[1]:
-                self.surnames[a.key.split(":", 1)[1].split()[-1]].add(a.key)
+        self.identity.observe(doc_id, actors)
 
     def key(self, doc_id: str, a: Actor) -> str:
-        if a.described:
-            return f"{a.key}@{doc_id}"
-        name = a.key.split(":", 1)[1]
-        if a.kind == "Person" and " " not in name and len(self.surnames.get(name, ())) == 1:
-            return next(iter(self.surnames[name]))
-        return a.key
+        return self.identity.key(doc_id, a)
 
 
 class _Group:

@@ -1,18 +1,20 @@
-"""The graph page: RDF -> networkx -> one self-contained, offline HTML page (vis-network).
+"""The graph page: RDF -> networkx -> a pyvis Network -> one self-contained, offline HTML page.
 
-    read_network(graph_dir) / network_from_graph(graph)   RDF -> networkx MultiDiGraph
+    read_network(graph_dir) / network_from_graph(graph)   RDF (via an Oxigraph store) -> networkx MultiDiGraph
     select(network, settings)                              focus / doc / classes / size limit
-    render_page(selection) -> str                          networkx -> the page
-    write_page(graph_dir, out, settings)                   all three, written atomically
+    to_pyvis(selection, settings) -> KgNetwork             networkx -> a pyvis Network (kg.network() in Python)
+    render_page(selection) -> str                          the Network's page (KgNetwork.generate_html)
+    write_page(graph_dir, out, settings)                   all of it, written atomically
     export_network(graph_dir, fmt, out)                    the same networkx graph as GraphML / GEXF
 
-The page embeds everything it uses: vis-network (the build that ships with pyvis, in
-``kg/assets``), kg's script and style (``kg/templates``), and the graph as JSON in a
-``<script type="application/json">`` block. Article text only ever reaches the page through
-that JSON, with ``<``, ``>``, ``&`` and U+2028/2029 escaped, and the page's script renders it
-with ``textContent``; a Content-Security-Policy allows only the page's own scripts (by hash)
-and no network at all. pyvis's own template is not used: it links Bootstrap from a CDN, and
-its tooltips take HTML.
+The page is the pyvis Network rendered with kg's own template (``kg/templates/graph.html``),
+not pyvis's: that one links Bootstrap from a CDN and shows tooltips as HTML. The page embeds
+everything it uses: vis-network (the build that ships with pyvis, in ``kg/assets``), kg's
+script and style (``kg/templates``), and the Network's nodes, edges and options with kg's page
+data as JSON in a ``<script type="application/json">`` block. Article text only ever reaches
+the page through that JSON, with ``<``, ``>``, ``&`` and U+2028/2029 escaped, and the page's
+script renders it with ``textContent``; a Content-Security-Policy allows only the page's own
+scripts (by hash) and no network at all.
 """
 from __future__ import annotations
 
@@ -61,6 +63,7 @@ CLASS_STYLES: tuple[tuple[str, str, str], ...] = (
     ("Meeting", "#56B4E9", "diamond"),
     ("Statement", "#F0E442", "star"),
     ("Ceasefire", "#D55E00", "octagon"),  # drawn by the page's own renderer
+    ("Accusation", "#882255", "pentagon"),  # (Tol's wine) drawn by the page's own renderer
 )
 CLASSES = tuple(name for name, _, _ in CLASS_STYLES)
 ACTOR_CLASSES = ("Person", "Organization", "Country", "Group")
@@ -76,6 +79,9 @@ EDGE_STYLES: tuple[tuple[str, str], ...] = (
     ("affiliation", "#A6A6A6"),
     ("about", "#C2185B"),
     ("location", "#7F5539"),
+    ("accuser", "#882255"),
+    ("accused", "#AA4499"),
+    ("concerns", "#999933"),
 )
 EDGE_PROPERTIES = tuple(name for name, _ in EDGE_STYLES)
 _EDGE_IRIS = {str(getattr(KG, name)): name for name in EDGE_PROPERTIES}
@@ -919,6 +925,16 @@ def export_graph(network: nx.MultiDiGraph, fmt: str) -> nx.MultiDiGraph:
                 attrs[key] = str(a[key])
         if a.get("quote") is not None:
             attrs["isQuote"] = bool(a["quote"])
+        if a.get("rules"):
+            attrs["rules"] = "; ".join(a["rules"])
+        code = a.get("code") or {}
+        for key, name in (("cameo", "cameo"), ("plover", "plover"), ("ploverMode", "ploverMode")):
+            if code.get(key):
+                attrs[name] = str(code[key])
+        country = a.get("country") or {}
+        for key, name in (("iso3", "iso3"), ("cameo", "cameoActorCode"), ("wikipedia", "wikipedia"), ("dbpedia", "dbpedia")):
+            if country.get(key):
+                attrs[name] = str(country[key])
         if fmt == "gexf":
             colour = colours[a["cls"]]
             attrs["viz"] = {"color": {"r": int(colour[1:3], 16), "g": int(colour[3:5], 16),

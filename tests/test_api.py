@@ -60,6 +60,16 @@ def test_api_build_into_a_temporary_folder(corpus):
     assert ds.path.is_dir() and "kg-build-" in ds.path.name and (ds.path / "kg.ttl").exists()
 
 
+def test_api_build_keeps_its_warnings(tmp_path):
+    article = tmp_path / "undated.txt"
+    article.write_text("Kenyan President Samuel Otieno met Somali President Abdi Warsame in Nairobi on Monday.\n")
+    ds = kg.build(article, tmp_path / "out", html=False, cache=False)
+    assert any("no publication date" in w for w in ds.warnings)
+    heard: list[str] = []
+    kg.build(article, tmp_path / "out2", html=False, cache=False, warn=heard.append)
+    assert heard and heard == list(ds.warnings)
+
+
 def test_api_query_gives_typed_dataframes(dataset):
     meetings = kg.query("meetings", dataset)
     assert isinstance(meetings, pd.DataFrame) and len(meetings) >= 2
@@ -81,6 +91,17 @@ def test_api_query_binds_parameters_by_name(dataset):
 
 def test_api_query_module_is_still_the_module():
     assert callable(kg.query) and hasattr(kg.query, "execute") and hasattr(kg.query, "read_query")
+
+
+def test_api_names_survive_importing_every_submodule():
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(kg.__path__):
+        importlib.import_module(f"kg.{module.name}")
+    for name in ("build", "open_build", "events", "network"):
+        assert getattr(kg, name) is getattr(kg.api, name), name
+    assert isinstance(kg.Dataset, type) and callable(kg.query)
 
 
 @pytest.mark.parametrize("call, error", [

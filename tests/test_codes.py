@@ -43,9 +43,23 @@ def test_codes_data_file_loads_and_cites_both_specifications():
     ("ceasefires", {"status": "collapsed"}, None),
     ("ceasefires", {"status": None}, None),
     ("statements", {}, "010"),
+    ("accusations", {}, "112"),
 ])
 def test_codes_event_code_of_each_record(record, values, expected):
     assert codes.event_code(record, **values) == expected
+
+
+@pytest.mark.parametrize("about, expected", [
+    ([], "010"),
+    ([("meeting", "occurred")], "010"),
+    ([("meeting", "planned")], "036"),  # a statement of intent to meet
+    ([("ceasefire", "proposed")], "0356"),
+    ([("ceasefire", "agreed"), ("meeting", "planned")], "036"),
+    ([("ceasefire", "proposed"), ("meeting", "planned")], "036"),  # the first rule of the file wins
+])
+def test_codes_statement_code_by_what_it_is_about(about, expected):
+    alternatives = [{"about": kind, "about_status": status} for kind, status in about]
+    assert codes.first_code("statements", [*alternatives, {}]) == expected
 
 
 @pytest.mark.parametrize("old, new, message", [
@@ -113,3 +127,49 @@ def test_codes_build_holds_rules_codes_and_country_links(seed_build):
     countries = {c["country"]: c for c in _query(seed_build, "country_codes")}
     assert countries["Israel"]["iso3"] == "ISR" and countries["Israel"]["dbpedia"] == "http://dbpedia.org/resource/Israel"
     assert countries["Egypt"]["wikipedia"] == "https://en.wikipedia.org/wiki/Egypt"
+
+
+def _mutated(seed_build, tmp_path, change):
+    from rdflib import Graph
+
+    graph = Graph().parse(seed_build / "kg.ttl")
+    change(graph)
+    folder = tmp_path / "build"
+    folder.mkdir(parents=True)
+    graph.serialize(folder / "kg.ttl", format="turtle")
+    return folder
+
+
+def _change(kind):
+    from rdflib import Literal, URIRef
+
+    from kg.vocab import KG, KGD, SKOS
+
+    israel, code = KGD["actor/israel"], KGD["code/cameo-041"]
+
+    def change(graph):
+        if kind == "iso":
+            graph.set((israel, KG.isoCode, Literal("Israel")))
+        elif kind == "two-codes":
+            event = next(graph.subjects(KG.eventCode, code))
+            graph.add((event, KG.eventCode, KGD["code/cameo-010"]))
+        elif kind == "no-notation":
+            graph.remove((code, SKOS.notation, None))
+        elif kind == "plover-not-a-code":
+            graph.set((code, KG.ploverType, URIRef("https://example.org/CONSULT")))
+    return change
+
+
+@pytest.mark.parametrize("kind, focus, path", [
+    ("iso", "actor:israel", "kg:isoCode"),
+    ("two-codes", None, "kg:eventCode"),
+    ("no-notation", "code:cameo-041", "skos:notation"),
+    ("plover-not-a-code", "code:cameo-041", "kg:ploverType"),
+])
+def test_codes_shapes_catch_bad_codes(seed_build, tmp_path, kind, focus, path):
+    from kg import ontology
+
+    assert ontology.validate(_mutated(seed_build, tmp_path / "ok", lambda g: None), reasoner=False).ok
+    report = ontology.validate(_mutated(seed_build, tmp_path, _change(kind)), reasoner=False)
+    assert not report.ok
+    assert any(v.path == path and (focus is None or v.focus == focus) for v in report.errors), report.text()

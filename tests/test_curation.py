@@ -125,6 +125,8 @@ def test_curation_is_recorded_as_provenance(curated):
     assert {r["when"] for r in found} == {"2024-06-10T00:00:00Z"}  # the file's date, not the clock
     split, merge, retype, reject, *_ = found
     assert split["why"] == "maybe his brother" and split["generated"].split()[1] == KGD + "actor/halvorsen"
+    # the statement whose evidence names only "Halvorsen" went with the alias (and came back with the merge)
+    assert sum("/statement/" in g for g in split["generated"].split()) == 1
     assert merge["previous"] == KGD + "actor/halvorsen" and merge["new"] == KGD + "actor/dmitri-halvorsen"
     assert (retype["attribute"], retype["previous"], retype["new"]) == ("type", "Person", "Organization")
     assert reject["used"] == facts["Meeting"] and reject["why"] == "it never happened"
@@ -137,7 +139,7 @@ def test_curation_is_recorded_as_provenance(curated):
 def test_curation_unmatched_entry_is_reported_not_dropped(curated, plain):
     _, output, _, _ = curated
     assert "curated changes: 8" in output
-    assert "entry 8 (reject) (reject Olaf Brekke) matches nothing in this build: no actor named 'Olaf Brekke'" \
+    assert "entry 8 (reject): reject Olaf Brekke: matches nothing in this build (no actor named 'Olaf Brekke')" \
         in output
     assert len(read_entries(plain[1] / "curation.yaml")) == 8  # still in the file
 
@@ -150,6 +152,15 @@ def test_curation_rebuild_and_incremental_build_are_byte_identical(curated, plai
     build(inputs, out)  # incremental: every extraction from the cache
     for name in ("kg.trig", "kg.nt", "kg.ttl"):
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_curation_spilled_build_gives_the_bytes_of_records_in_memory(curated, plain, tmp_path):
+    """Curation after a streamed resolution (records spilled to disk, kg.spill) changes the same nodes."""
+    out, *_ = curated
+    spilled = tmp_path / "spilled"
+    build(plain[1], spilled, "--spill-after", "1")
+    for name in ("kg.trig", "kg.nt", "kg.ttl", "build.json"):
+        assert (spilled / name).read_bytes() == (out / name).read_bytes(), name
 
 
 def test_curation_validates_in_owl_and_shacl(curated):
@@ -189,3 +200,72 @@ def test_curation_malformed_file_is_one_clear_message(plain, tmp_path, text, mes
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out" / "kg.trig").exists()
+
+
+def _curate_args(item: dict) -> list[str]:
+    """The `kg curate` command line that writes ``item``."""
+    action, rest = item["action"], {k: v for k, v in item.items() if k not in ("action", "by", "when", "why")}
+    stamp = ["--by", item["by"], "--when", item["when"]] + (["--why", item["why"]] if "why" in item else [])
+    if action == "merge":
+        return ["merge", *rest["actors"], rest["into"], *stamp]
+    if action == "split":
+        return ["split", rest["actor"], rest["alias"], *stamp]
+    if action == "retype":
+        return ["retype", rest["actor"], rest["kind"], *stamp]
+    if action == "reject":
+        return ["reject", rest.get("fact") or rest["actor"], *stamp]
+    if action == "fix":
+        return ["fix", rest.pop("fact"), *[x for k, v in rest.items() for x in (f"--{k}", v)], *stamp]
+    options = {"participants": "--participant", "kind": "--meeting-kind"}
+    args = ["add", rest.pop("fact")]
+    for key, value in rest.items():
+        for v in value if isinstance(value, list) else [value]:
+            args += [options.get(key, f"--{key}"), v]
+    return args + stamp
+
+
+def test_curation_curate_helpers_write_the_same_entries_and_graph(curated, plain, tmp_path):
+    out, _, facts, statements = curated
+    mine = tmp_path / "curation.yaml"
+    mine.write_text("# my corrections\n\n# (kept as written)\n", encoding="utf-8")
+    for item in entries(facts, statements):
+        result = kg("curate", *_curate_args(item), "--file", str(mine))
+        assert result.exit_code == 0, result.output
+        assert f"of {mine}: " in result.output
+    text = mine.read_text(encoding="utf-8")
+    assert text.startswith("# my corrections\n\n# (kept as written)\n")  # comments and layout kept
+    assert [e.id for e in read_entries(mine)] == [e.id for e in read_entries(plain[1] / "curation.yaml")]
+    again = tmp_path / "out"
+    build(plain[1], again, "--curation", str(mine))
+    assert (again / "kg.trig").read_bytes() == (out / "kg.trig").read_bytes()
+
+
+def test_curation_curate_refuses_a_bad_entry_and_leaves_the_file(tmp_path):
+    mine = tmp_path / "curation.yaml"
+    assert kg("curate", "retype", "Nurlan Temirov", "Organization", "--file", str(mine), "--by", WHO).exit_code == 0
+    before = mine.read_bytes()
+    result = CliRunner().invoke(main, ["curate", "fix", "meeting:1", "--status", "maybe", "--file", str(mine)])
+    assert result.exit_code == 2 and "entry 2 (fix): status 'maybe' is not" in result.output
+    assert mine.read_bytes() == before
+    entry, = read_entries(mine)
+    assert entry.by == WHO and entry.when.endswith("T00:00:00Z")  # today, written into the file
+
+
+def test_curation_graph_loads_into_a_store_and_answers_there(curated, tmp_path):
+    from query_support import Server, answers
+
+    out, *_ = curated
+    running = Server(tmp_path / "oxigraph")
+    try:
+        result = kg("load", "--graph", str(out), "--endpoint", running.url)
+        assert result.exit_code == 0, result.output
+        assert "3 document graphs" in result.output and f"curation graph <{KGD}graph/curation> (new)" in result.output
+        assert answers(None, "curation.rq", endpoint=running.url + "/query") == answers(out, "curation.rq")
+    finally:
+        running.stop()
+
+
+def test_curation_added_fact_carries_the_curation_rule(curated):
+    out, *_ = curated
+    found = rows(out, "facts_by_rule.rq", "rule=curation.add")
+    assert [r["fact"] for r in found] == [r["meeting"] for r in rows(out, "meetings.rq") if r.get("date") == "2024-06-03"]

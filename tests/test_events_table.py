@@ -3,6 +3,7 @@ with pandas as a researcher would."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -38,7 +39,7 @@ def tables(seed_build, tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _events_in(build: Path) -> set[str]:
     store = open_local(build)
     found = set()
-    for cls in ("Meeting", "Ceasefire", "Statement"):
+    for cls in ("Meeting", "Ceasefire", "Statement", "Accusation"):
         query = f"SELECT ?e WHERE {{ GRAPH ?g {{ ?e a <{KG}{cls}> }} }}"
         found |= {s["e"].value for s in store.query(query)}
     return found
@@ -104,3 +105,19 @@ def test_events_table_default_file_is_in_the_build(seed_build, tmp_path):
 def test_events_table_missing_build_is_one_line(tmp_path):
     result = CliRunner().invoke(main, ["export", "--graph", str(tmp_path / "none"), "--format", "events-parquet"])
     assert result.exit_code != 0 and "no build in" in result.output and "Traceback" not in result.output
+
+
+def test_events_table_accusation_row(tmp_path):
+    from kg.pipeline import BuildSettings, build
+
+    corpus = tmp_path / "a.jsonl"
+    corpus.write_text(json.dumps({"id": "t1", "published": "2023-05-03", "url": "https://news.example.org/t1",
+                                  "text": "Sudan and South Sudan agreed to a ceasefire on Monday. On Tuesday Sudan "
+                                          "accused South Sudan of violating the ceasefire."}) + "\n")
+    build(BuildSettings(inputs=(corpus,), out=tmp_path / "out", progress=False, cache=False, html=False))
+    _export(tmp_path / "out", "events-parquet", tmp_path / "events.parquet")
+    table = pd.read_parquet(tmp_path / "events.parquet")
+    accusation = table[table["class"] == "Accusation"].iloc[0]
+    assert (accusation["cameo_code"], accusation["plover_type"]) == ("112", "ACCUSE")
+    assert set(accusation["actors"]) == {"Sudan", "South Sudan"} and set(accusation["actor_cameo_codes"]) == {"SDN", "SSD"}
+    assert len(accusation["rules"]) >= 1 and "accused" in accusation["evidence"][0]

@@ -153,3 +153,23 @@ def test_lifecycle_accusations_by_party_concern_the_linked_ceasefire(truce_build
             text = q.run_file(QUERIES / "accusations.rq", graph_dir=truce_build, params=params, fmt="json",
                               engine=engine)
             assert len(json.loads(text)["results"]["bindings"]) == want, (engine, params)
+
+
+def test_lifecycle_links_a_large_corpus_in_linear_time():
+    """20,000 reports of truces between ten pairs of parties over five years: linked in seconds."""
+    import time
+
+    start = dt.date(2019, 1, 1)
+    pairs = [(f"p{i}", f"q{i}") for i in range(10)]
+    reports = [_report(f"d{n:05}", start + dt.timedelta(days=n % 1800), parties=pairs[n % 10]) for n in range(20_000)]
+    began = time.perf_counter()
+    truces, of = link(reports)
+    assert time.perf_counter() - began < 10
+    assert len(of) == 20_000
+    assert all((t.last_day - t.first_day).days <= MAX_SPAN_DAYS for t in truces if t.first_day and t.last_day)
+
+
+def test_lifecycle_accusations_carry_their_rules(truce_build):
+    lines = (truce_build / "kg.nt").read_text(encoding="utf-8").splitlines()
+    rules = {line.split(" ", 2)[2] for line in lines if "/accusation/" in line.split(" ", 1)[0] and "#rule>" in line}
+    assert rules == {f'"{r}" .' for r in ("accusation.verb", "accusation.of_act", "accusation.accused")}

@@ -116,7 +116,7 @@ def test_viz_network_reads_classes_edges_and_evidence(fixture_build):
     network = viz.read_network(fixture_build)
     classes = {c: sum(1 for _, a in network.nodes(data=True) if a["cls"] == c) for c in CLASSES}
     assert classes == {"Person": 4, "Organization": 1, "Country": 4, "Group": 1, "Role": 4,
-                       "Meeting": 3, "Statement": 3, "Ceasefire": 2}
+                       "Meeting": 3, "Statement": 3, "Ceasefire": 2, "Accusation": 0}
     props = {key for _, _, key in network.edges(keys=True)}
     assert props == {"participant", "speaker", "party", "mediator", "holder", "affiliation", "about", "location"}
     call = next(a for _, a in network.nodes(data=True) if a["label"] == "call: Antony Blinken, Gabi Ashkenazi")
@@ -373,6 +373,16 @@ def test_viz_export_network_for_gephi_and_cytoscape(fixture_build, tmp_path, fmt
     assert float(blinken["betweenness"]) > 0
     labels = {d.get("label") for _, _, d in graph.edges(data=True)}
     assert {"participant", "speaker", "party", "mediator", "holder", "about"} <= labels
+
+
+def test_viz_export_network_carries_rules_and_codes(seed_build, tmp_path):
+    graph = nx.read_graphml(viz.export_network(seed_build, "graphml", tmp_path / "kg.graphml"))
+    call = next(d for _, d in graph.nodes(data=True) if d.get("kind") == "call")
+    assert (call["cameo"], call["plover"], call["ploverMode"]) == ("041", "CONSULT", "phone")
+    assert "meeting.with" in call["rules"].split("; ")
+    israel = graph.nodes[str(KGD["actor/israel"])]
+    assert (israel["iso3"], israel["cameoActorCode"]) == ("ISR", "ISR")
+    assert israel["dbpedia"] == "http://dbpedia.org/resource/Israel"
 
 
 def test_viz_export_missing_build(tmp_path):
@@ -650,8 +660,9 @@ def test_viz_browser_timeline_strip(browser, outlets_build, tmp_path):
     items = browser.evaluate("kgViz.timeline()")
     events = browser.evaluate("kgViz.data.nodes.map((n, k) => [n.cls, k]).filter(x => "
                               "['Meeting', 'Ceasefire', 'Statement'].includes(x[0])).map(x => x[1])")
-    # one tick per event, and one more per dated status report of a ceasefire
-    assert sorted(i["node"] for i in items if not i["status"]) == sorted(events)
+    assert sorted(i["node"] for i in items if i["status"] is None) == sorted(events)  # one tick per event
+    reports = sum(len(n.get("lifecycle", [])) for n in browser.evaluate("kgViz.data.nodes"))
+    assert len([i for i in items if i["status"]]) == reports  # and one per dated status report
     assert [i["date"] for i in items] == sorted(i["date"] for i in items)
     assert browser.evaluate("document.querySelectorAll('#kg-timeline-track .kg-tick').length") == len(items)
     assert browser.evaluate("document.getElementById('kg-timeline-start').textContent") == "2023-03-06"
@@ -685,15 +696,25 @@ def test_viz_browser_evidence_panel_shows_rules_and_codes(browser, seed_build, t
     assert browser.evaluate("document.querySelectorAll('#kg-panel-body a').length") == 0  # shown as text, no links
 
 
-def test_viz_browser_ceasefire_lifecycle_panel(browser, fixture_build, lifecycle_fixture, tmp_path):
-    # a graph whose ceasefires carry no status observations: the panel shows the one status
-    page = viz.write_page(fixture_build, tmp_path / "plain.html", ViewSettings()).path
+def test_viz_browser_ceasefire_lifecycle_panel(browser, fixture_build, seed_build, lifecycle_fixture, tmp_path):
+    page = viz.write_page(fixture_build, tmp_path / "single.html", ViewSettings()).path  # one status, no reports
     _open(browser, page)
-    truce = browser.evaluate("kgViz.data.nodes.findIndex(n => n.cls === 'Ceasefire')")
+    truce = browser.evaluate("kgViz.data.nodes.findIndex(n => n.iri.endsWith('/ceasefire/c1'))")
     browser.evaluate(f"kgViz.select({truce})")
     panel = browser.evaluate("document.getElementById('kg-panel-body').textContent")
-    status = browser.evaluate(f"kgViz.data.nodes[{truce}].status")
-    assert "Lifecycle" in panel and f"Status: {status} (one status" in panel
+    assert "Lifecycle" in panel and "Status: agreed (one status" in panel
+
+    page = viz.write_page(seed_build, tmp_path / "seeds.html", ViewSettings()).path  # a real build's reports
+    _open(browser, page)
+    for truce in browser.evaluate("kgViz.data.nodes.map((n, k) => [n.cls, k]).filter(x => x[0] === 'Ceasefire')"
+                                  ".map(x => x[1])"):
+        browser.evaluate(f"kgViz.select({truce})")
+        steps = browser.evaluate("[...document.querySelectorAll('#kg-panel-body ol.kg-lifecycle li')]"
+                                 ".map(li => li.textContent)")
+        lifecycle = browser.evaluate(f"kgViz.data.nodes[{truce}].lifecycle || []")
+        assert len(steps) == len(lifecycle)
+        for step, (day, status, _, sentence) in zip(steps, lifecycle):
+            assert step.startswith(f"{day or 'undated'} · {status or 'status unknown'}") and (sentence or "") in step
 
     page = viz.write_page(lifecycle_fixture, tmp_path / "lifecycle.html", ViewSettings()).path
     _open(browser, page)
@@ -713,3 +734,32 @@ def test_viz_network_reads_status_observations(lifecycle_fixture, fixture_build)
     c1 = str(KGD["ceasefire/c1"])
     assert [(d, s) for d, s, _, _ in network.nodes[c1]["lifecycle"]] == [("2021-05-20", "agreed"), ("2021-05-21", "violated")]
     assert viz.read_network(fixture_build).nodes[c1]["lifecycle"] == ()
+
+
+@pytest.fixture(scope="module")
+def accusation_build(tmp_path_factory) -> Path:
+    from kg.pipeline import BuildSettings, build
+
+    folder = tmp_path_factory.mktemp("viz-accusation")
+    corpus = folder / "report.jsonl"
+    corpus.write_text(json.dumps({"id": "v1", "published": "2023-05-03", "url": "https://news.example.org/v1",
+                                  "text": "Sudan and South Sudan agreed to a ceasefire on Monday. On Tuesday Sudan "
+                                          "accused South Sudan of violating the ceasefire."}) + "\n", encoding="utf-8")
+    build(BuildSettings(inputs=(corpus,), out=folder / "out", progress=False, cache=False, html=False))
+    return folder / "out"
+
+
+def test_viz_browser_accusations_are_drawn(browser, accusation_build, tmp_path):
+    page = viz.write_page(accusation_build, tmp_path / "graph.html", ViewSettings()).path
+    _open(browser, page)
+    k = browser.evaluate("kgViz.data.nodes.findIndex(n => n.cls === 'Accusation')")
+    assert k >= 0 and browser.evaluate(f"kgViz.network.body.nodes[{k}].options.shape") == "custom"
+    props = {e[2]: browser.evaluate(f"kgViz.data.nodes[{e[1]}].label")
+             for e in browser.evaluate("kgViz.data.edges") if e[0] == k}
+    assert props["accuser"] == "Sudan" and props["accused"] == "South Sudan" and props["concerns"].startswith("ceasefire")
+    browser.evaluate(f"kgViz.select({k})")
+    panel = browser.evaluate("document.getElementById('kg-panel-body').textContent")
+    assert "CAMEO 112" in panel and "PLOVER ACCUSE (disapprove)" in panel and "Read by rule" in panel
+    assert "accused South Sudan of violating" in panel
+    assert any(i["node"] == k for i in browser.evaluate("kgViz.timeline()"))
+    assert browser.evaluate(CANVAS_INK)["inked"] > 500 and browser.evaluate("kgViz.errors") == []

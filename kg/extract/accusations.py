@@ -70,18 +70,32 @@ class _AccusationReader:
                 self._traded(sent, token)
             elif (lemma in w.violation_verbs or token.lower_ in w.violation_verbs) and not self._governed(token):
                 self._violation(sent, token)
+        for token in sent:
+            if token.pos_ == "NOUN" and (token.lower_ in w.violation_nouns or token.lemma_.lower() in w.violation_nouns) \
+                    and self.ctx.live(token) and not self._governed(token):
+                self._violation_noun(sent, token)
 
     def _accusing(self, sent: Span, verb: Token) -> None:
         """'X accused Y of violating the truce', 'X accused each other of ceasefire violations'."""
         if self.g.negated(verb):
             return
+        accusers = self.table.actors_at(self.g.subject(verb))
+        objects = self.args.args("accusation.accused", verb)
+        # "blamed the breach of the truce on X"
+        for act in objects:
+            truce = self._truce_of(act)
+            if truce is not None:
+                accused = [a for p in self.args.args("accusation.blamed_on", verb) for a in self.table.actors_at(p)]
+                for who in accused:
+                    for accuser in _or_none(accusers):
+                        self._add(sent, accuser, who, truce, self._date(act, verb),
+                                  ["accusation.verb", "accusation.accused", "accusation.blamed_on"])
+        recip = self.words.reciprocal_objects
         for act in self.args.args("accusation.of_act", verb):
             truce = self._truce_of(act)
             if truce is None:
                 continue
-            accusers = self.table.actors_at(self.g.subject(verb))
-            objects = self.args.args("accusation.accused", verb)
-            if any(o.lower_ in self.words.reciprocal_objects for o in objects):
+            if any(o.lower_ in recip or any(c.lower_ in recip for c in o.children) for o in objects):
                 self._mutual(sent, accusers, act, truce, ["accusation.verb", "accusation.of_act", "accusation.mutual"])
                 continue
             accused = [a for o in objects for a in self.table.actors_at(o)]
@@ -130,6 +144,30 @@ class _AccusationReader:
             for accuser in _or_none(accusers):
                 self._add(sent, accuser, who, truce, self._date(verb, verb), rules + source_rules)
 
+    def _violation_noun(self, sent: Span, noun: Token) -> None:
+        """'X condemned ceasefire violations by Y', 'violations of the truce by Y, X said'."""
+        truce = self._truce_of(noun)
+        head = noun.head
+        if truce is None or any(c.dep_ == "det" and c.lower_ in self.words.none_determiners for c in noun.children) \
+                or self.g.negated(head):
+            return  # "recorded no violations of the ceasefire"
+        by = self.args.args("accusation.by", noun)
+        if not by and noun.dep_ == "dobj" and head.pos_ == "VERB" and self.g.subject(head) is not None:
+            by = self.args.args("accusation.by", head)  # "reported violations of the truce by Y"
+        accused = [a for p in by for a in self.table.actors_at(p)]
+        if not accused:
+            return
+        accusers, rules = [], []
+        if head.pos_ == "VERB" and head.lemma_.lower() in self.reporting and not self.g.negated(head):
+            accusers, rules = self.table.actors_at(self.g.subject(head)), ["accusation.reported_noun"]
+        if not accusers:
+            accusers, rules = self._sources(sent, head if head.pos_ == "VERB" else noun)
+        accusers = [a for a in accusers if a not in accused]
+        for who in accused:
+            for accuser in _or_none(accusers):
+                self._add(sent, accuser, who, truce, self._date(noun, head),
+                          ["accusation.violation_noun", "accusation.by", *rules])
+
     # ---- arguments ------------------------------------------------------------------------------
     def _governed(self, verb: Token) -> bool:
         """A violation named by an accusation or a denial ('accused X of violating', 'denied
@@ -167,11 +205,12 @@ class _AccusationReader:
     def _truce_of(self, act: Token) -> Token | None:
         """The truce word of a violation: 'violating the truce', 'violations of the truce', 'ceasefire violations'."""
         w = self.words
-        if act.lemma_.lower() in w.violation_verbs or act.lower_ in w.violation_verbs:
+        verb = act.pos_ in {"VERB", "AUX"}
+        if verb and (act.lemma_.lower() in w.violation_verbs or act.lower_ in w.violation_verbs):
             found = [t for t in self.args.args("accusation.accused", act) if self._is_truce(t)]
             found += [t for t in self.args.args("accusation.violated_passive", act) if self._is_truce(t)]
             return self._word(found[0]) if found else None
-        if act.lemma_.lower() in w.violation_nouns or act.lower_ in w.violation_nouns:
+        if not verb and (act.lemma_.lower() in w.violation_nouns or act.lower_ in w.violation_nouns):
             found = [t for t in self.args.args("accusation.truce_of", act) if self._is_truce(t)]
             found += [t for t in self.args.args("accusation.truce_compound", act) if self._is_truce(t)]
             return self._word(found[0]) if found else None

@@ -171,7 +171,10 @@ class _CeasefireReader:
             targets = self._attack_targets(verb)
             parties += targets
             rules += ["ceasefire.attack_target"] if targets else []
-            if not parties and (subj := self._subject(verb)) is not None and subj.pos_ != "PRON":
+            subj = self._subject(verb)
+            if subj is not None and subj.pos_ == "PRON":
+                subj = self._main_subject(verb)  # "X were denounced, as they were found in violation of ..."
+            if not parties and subj is not None:
                 # "the rebels' attacks were in violation of the truce": who violated it is bound by it
                 violators = self._actors_deep(subj)
                 parties += violators
@@ -185,6 +188,13 @@ class _CeasefireReader:
         # the day is read in the direction of the verb's tense ("discussed ... on Thursday" looks back)
         date = self.ctx.date_of(verb, self._tense(verb) == "planned") if verb is not None else None
         scopes = {c.lower_ for c in noun.children if c.dep_ in {"amod", "compound", "advmod"} and c.lower_ in w.scope_modifiers}
+        widened = self._widened_to(verb) if verb is not None and np_head.dep_ == "dobj" and np_head.head.i == verb.i else None
+        if widened is not None:
+            # "broadening the ceasefire to the Black Sea": a truce of its own, between the same sides
+            scopes.add(widened)
+            if not parties and self.truces:
+                parties = list(self.truces[-1].parties)
+                rules.append("ceasefire.widened")
         self._add(_Truce(unique(parties), mediators, status, date, [span], [noun.idx], sent.start, unique(breakers),
                          unique(["ceasefire.noun", *rules]), scopes))
 
@@ -214,6 +224,30 @@ class _CeasefireReader:
         if subj is None and first.dep_ == "acl" and first.head.lower_ in w.commitment_nouns:
             return self._committed(first.head)
         return self.table.actors_at(subj) or (self._plural_reference(subj) if subj is not None else [])
+
+    def _widened_to(self, verb: Token) -> str | None:
+        """'broaden the truce to the Black Sea': the place a truce is widened to."""
+        if verb.lemma_.lower() not in self.words.widening_verbs:
+            return None
+        for prep in verb.children:
+            if prep.dep_ == "prep" and prep.lower_ == "to":
+                for p in prep.children:
+                    if p.dep_ == "pobj" and (p.ent_type_ in {"GPE", "LOC", "FAC"} or self.table.place_at(p)):
+                        return "to " + " ".join(t.lower_ for t in p.subtree)
+        return None
+
+    def _main_subject(self, verb: Token) -> Token | None:
+        """The subject of the main clause an adverbial clause hangs on, when it is no pronoun (what
+        "they" in "X were denounced, as they were found ..." most often stands for)."""
+        t = verb
+        for _ in range(4):
+            if t.dep_ == "advcl" and t.head.i != t.i:
+                subj = self._subject(t.head)
+                return subj if subj is not None and subj.pos_ != "PRON" else None
+            if t.head.i == t.i:
+                break
+            t = t.head
+        return None
 
     def _committed(self, noun: Token) -> list[str]:
         """'X and Y reaffirmed their countries' commitment to abide by the truce': who is committed
@@ -255,6 +289,9 @@ class _CeasefireReader:
         rules = ["ceasefire.parties"] if parties else []
         mediators: list[str] = []
         for c in self._np_modifiers(noun, np_head):
+            if c.dep_ == "poss" and self.table.mention_at(c) is None and (titled := self._titled_person(c)):
+                parties.append(titled)  # "the cleric's cease-fire": the cleric named before
+                continue
             m = self.table.mention_at(c)
             if m and m.key and m.kind != "Place" and not m.start <= noun.i < m.end:
                 if c.i + 2 <= noun.i and doc[c.i + 1].text == "-" and doc[c.i + 2].lemma_.lower() in w.hyphen_mediation:
@@ -269,6 +306,16 @@ class _CeasefireReader:
                     mediators.append(m.key)
                     parties = [p for p in parties if p != m.key]
         return parties, mediators, rules
+
+    def _titled_person(self, token: Token) -> str | None:
+        """'the cleric': the one person the text has named with that word just before the name
+        ("Shia cleric Muqtada al-Sadr"), if there is exactly one."""
+        if not any(c.dep_ == "det" and c.lower_ in self.g.words.definite_articles for c in token.children):
+            return None
+        doc, lemma = token.doc, token.lemma_.lower()
+        found = {m.key for m in self.table.mentions if m.key and m.kind == "Person" and m.start > 0
+                 and m.start < token.i and doc[m.start - 1].lemma_.lower() == lemma}
+        return found.pop() if len(found) == 1 else None
 
     def _np_modifiers(self, noun: Token, np_head: Token) -> list[Token]:
         """The words before the truce noun that modify it: its compounds, adjectives and possessor,
@@ -293,6 +340,8 @@ class _CeasefireReader:
         t = verb
         hops = 0
         seen_pursuit = verb.lemma_.lower() in pursuit
+        if seen_pursuit and verb.dep_ == "ccomp" and any(c.dep_ == "nsubj" and c.lower_ in nouns for c in verb.children):
+            t = verb.head  # "will make another push with Egypt to achieve a truce", parsed as a clause
         while hops < 4 and t.dep_ not in {"ccomp", "ROOT", "conj", "parataxis"}:
             if seen_pursuit:
                 for c in t.children:
@@ -302,8 +351,11 @@ class _CeasefireReader:
                 break
             t = t.head
             hops += 1
-            if t.lemma_.lower() in pursuit or t.lower_ in nouns:
-                seen_pursuit = True
+            if t.lemma_.lower() in pursuit or t.lower_ in nouns or any(c.dep_ == "dobj" and c.lower_ in nouns
+                                                                       for c in t.children):
+                seen_pursuit = True  # "will make another push to achieve a ceasefire"
+        if seen_pursuit and t.i != verb.i and t.pos_ in {"VERB", "AUX"} and t.dep_ in {"ROOT", "conj"}:
+            out += [a for c in t.children if c.dep_ == "nsubj" for a in self.table.actors_at(c)]
         return out
 
     def _attack_targets(self, verb: Token) -> list[str]:
@@ -319,7 +371,8 @@ class _CeasefireReader:
         return out
 
     def _conflict_parties(self, sent: Span) -> list[str]:
-        """'the conflict between A and B' in the sentence gives the parties when the truce has none."""
+        """'the conflict between A and B' in the sentence gives the parties when the truce has none;
+        so does 'the Israeli assault', 'Russia's war' here or in the sentence before."""
         w = self.words
         for t in sent:
             if t.lemma_.lower() in w.conflict_nouns or t.lower_ in w.conflict_nouns:
@@ -327,6 +380,14 @@ class _CeasefireReader:
                     found = self.table.actors_at(p)
                     if found:
                         return found
+        n = self.ctx.sent_index[sent.start]
+        for s in [sent, *([self.ctx.sents[n - 1]] if n > 0 and self.ctx.sents[n - 1].start not in self.ctx.skip else [])]:
+            for t in s:
+                if t.lemma_.lower() in w.waged_conflicts or t.lower_ in w.waged_conflicts:
+                    found = [m.key for c in t.children if c.dep_ in {"amod", "compound", "poss", "nmod"}
+                             and (m := self.table.mention_at(c)) and m.key and m.kind in {"Country", "Organization"}]
+                    if found:
+                        return unique(found)
         return []
 
     def _sentence_mediators(self, sent: Span, span: Evidence) -> None:
@@ -531,8 +592,10 @@ class _CeasefireReader:
                         return status
                     if word.dep_ == "xcomp" and word.head.lemma_.lower() in w.intent_verbs:
                         return "proposed"  # "offered to broker a truce"
-                    if self.g.infinitive(word) and word.head.lower_ in w.pursuit_nouns:
-                        return "proposed"  # "its efforts to achieve a ceasefire"
+                    if self.g.infinitive(word) and (word.head.lower_ in w.pursuit_nouns or any(
+                            c.dep_ in {"dobj", "nsubj"} and c.lower_ in w.pursuit_nouns
+                            for c in [*word.head.children, *word.children])):
+                        return "proposed"  # "its efforts to achieve a ceasefire", "make a push to achieve a truce"
                     above = chain[chain.index(word) + 1:] if word in chain else []
                     below = chain[:chain.index(word)] if word in chain else []
                     if any(b.lower_ in w.pursuit_nouns for b in below):

@@ -58,7 +58,7 @@ def read_meetings(ctx: DocContext, table: MentionTable, lex: Lexicon) -> Reading
         reader.read(sent)
     # talks with one side and no place ("ready to resume talks") say too little to be a meeting
     events = [ev for ev in reader.meetings if ev.kind not in lex.meetings.one_sided_kinds or ev.location
-              or len(ev.participants) >= 2]
+              or len(ev.participants) >= 2 or "meeting.with" in ev.rules]  # "negotiations with the prime minister"
     found = tuple(Found(Meeting(ev.kind, tuple(ev.participants), ev.status, ev.mode, ev.location,  # type: ignore[arg-type]
                                 ev.date, tuple(ev.evidence), tuple(ev.rules)), tuple(ev.triggers))
                   for ev in events)
@@ -87,11 +87,13 @@ class _MeetingReader:
     def _verb(self, sent: Span, verb: Token, lemma: str) -> None:
         mt, speech = self.words, self.speech
         kind = mt.verbs[lemma]
-        if lemma in speech.particle_required and (
+        if lemma in speech.particle_required and not self._calls_someone(verb) and (
                 self.g.introduces_speech(verb, speech.particle_required[lemma], speech.particles_not_speech)
                 or self.g.phrasal(verb, self.cancelled)):
             return  # "called for a truce" is speech; "called off the trip" cancels a trip (read at the noun)
         objs = [c for c in verb.children if c.dep_ in {"dobj", "attr"}]
+        if self._calls_someone(verb):  # "called Minister X today to discuss": X, however parsed
+            objs += [c for c in verb.children if c.dep_ == "oprd"]
         meeting_obj = [o for o in objs if self._kind(o)]
         if lemma in mt.object_required:
             allowed = mt.object_required[lemma]
@@ -118,6 +120,8 @@ class _MeetingReader:
         participants, partners, location, rules = self._verb_arguments(verb, lemma, objs)
         if lemma in mt.partner_required and not partners and not meeting_obj and len(participants) < 2:
             return  # "Benton and Fawzi discussed ...": two subjects are partners to each other
+        if lemma in mt.guest_verbs and not partners and not meeting_obj:
+            return  # "X and Y welcome the good offices of ...": a host needs a guest
         if (lemma in mt.destination_required or lemma in mt.place_or_partner_required) and not location and not partners:
             return
         participants = unique(participants + partners)
@@ -129,6 +133,32 @@ class _MeetingReader:
         mode = self._mode(sent, verb, kind, location)
         self._add(_Event(kind, participants, status, mode, location, self.ctx.date_of(verb, status == "planned"),
                          [self.ctx.evidence(sent)], triggers=[verb.idx], rules=[f"meeting.verb.{lemma}", *rules]))
+
+    def _far_verb(self, noun: Token) -> Token | None:
+        """The verb of a clause whose object carries the meeting noun deep in its prepositions
+        ("is following up the meetings on X with talks on Monday")."""
+        t = noun
+        for _ in range(8):
+            if t.head.i == t.i:
+                return None
+            t = t.head
+            if t.pos_ in {"VERB", "AUX"}:
+                return t
+        return None
+
+    def _calls_someone(self, verb: Token) -> bool:
+        """'called X today to discuss ...': a person called, and the purpose in an infinitive (not
+        "called X a liar", "called on X to ...")."""
+        kids = list(verb.children)
+        if verb.lemma_.lower() not in self.words.phone_verbs or any(c.dep_ in {"ccomp", "prt"} for c in kids):
+            return False
+        if any(c.dep_ == "prep" and c.lower_ in self.speech.particle_required.get(verb.lemma_.lower(), ())
+               and not any(p.ent_type_ in {"DATE", "TIME"} for p in c.children) for c in kids):
+            return False  # "called on X to ...", not "called X on Tuesday to ..."
+        # the person called may be parsed as a predicate ("called [Minister X]" like "called him a liar")
+        person = all(self.table.is_person_like(c) for c in kids if c.dep_ in {"dobj", "oprd"}) and \
+            any(c.dep_ in {"dobj", "oprd"} for c in kids)
+        return person and any(c.dep_ in {"xcomp", "advcl"} and self.g.infinitive(c) for c in kids)
 
     def _noun(self, sent: Span, noun: Token) -> None:
         mt = self.words
@@ -144,12 +174,20 @@ class _MeetingReader:
             return
         rule = f"meeting.noun.{noun.lower_}"
         participants, by_agent, location, poss, rules = self._noun_arguments(noun)
+        participants = participants + self._role_holders(noun)  # "Egypt's role in the talks"
+        host_state = self._host(kind, location)  # "my visit to Saudi Arabia": the host state takes part
+        participants += host_state
         modes = [mt.mode_compounds[c.lower_] for c in noun.children if c.dep_ == "compound" and c.lower_ in mt.mode_compounds]
         mode: MeetingMode | None = modes[-1] if modes else None  # "a phone call", "a video conference"
         dets = [c for c in noun.children if c.dep_ == "det"]
         definite = bool(poss) or (dets and dets[0].lower_ in self.g.words.definite_determiners) or noun.dep_ == "compound"
         span = self.ctx.evidence(sent)
-        verb = governing_verb(noun)
+        verb = governing_verb(noun) or self._far_verb(noun)
+        if verb is not None and verb.dep_ == "prep" and verb.head.i != verb.i:
+            # "helped advance the truce, including calls with X, and with Y": the clause's verb
+            participants = participants + [a for c in verb.children if c.dep_ == "conj" and c.lower_ in self.words.partner_preps
+                                            for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
+            verb = governing_verb(verb)
         # "will travel to Somalia for talks with X": the purpose of a trip is part of that trip
         if verb is not None:
             host = next((ev for ev in self.meetings if verb.idx in ev.triggers), None)
@@ -159,6 +197,9 @@ class _MeetingReader:
                 return
         if definite and not by_agent:
             ref = self._earlier(kind, participants)
+            partners = {a for p in self.ctx.args.args("meeting.with", noun) for a in self._party(p)}
+            if ref is not None and not partners <= set(self.table.with_states(ref.participants)):
+                ref = None  # "his conversation with Putin" is not the call with Zelenskyy named before
             if ref is not None:
                 ref.absorb(mode=mode, location=location, evidence=span, trigger=noun.idx, rules=(rule, *rules))
                 return
@@ -166,28 +207,95 @@ class _MeetingReader:
                 return
         # a new meeting named by a noun: its participants are its possessor, its "with"
         # partners, and the subject of the clause it stands in ("X arrived on a visit")
-        if verb is not None and not poss:
+        between = [a for p in self.ctx.args.args("meeting.with", noun) if p.head.lower_ in mt.between_preps
+                   for a in self.table.actors_at(p)]
+        if verb is not None and not poss and len(between) < 2:
+            # "the US facilitated discussions between A and B": the talks are A's and B's alone
             subj = self._subject(verb)
             if subj is not None:
-                found = self.table.actors_at(subj)
+                found = self._subject_actors(subj)
                 if by_agent:  # "Pakistan cancelled a visit by X": the subject is the host
                     location = location or next((a for a in found if a.startswith("country:")), None)
                 else:
                     participants = found + participants
+        if not set(participants) - set(host_state) and verb is not None:
+            participants = participants + self._main_clause_subject(noun)
+        participants += self._led_under(noun, verb)
         participants = unique(participants)
         if not participants or self.g.negated(noun) or self.g.hypothetical(noun):
             return
         if location is None:
             location = self._clause_place(noun) or (self._clause_place(verb) if verb is not None else None)
         status = self._status(verb) if verb is not None else None
+        if status is None and verb is not None and verb.dep_ == "xcomp" and not self.g.infinitive(verb):
+            status = self._status(verb.head)  # "has helped advance the talks, including calls with X"
+        if verb is not None and verb.lemma_.lower() in self.g.words.planned_verbs:
+            status = "planned"  # "are planning a meeting"
+        if status is None and verb is not None and verb.tag_ == "VBG" and \
+                any(c.dep_ == "aux" and c.lower_ in mt.present_aux for c in verb.children) and \
+                (self.ctx.date_of(verb, True) or self.ctx.date_of(noun, True)) is not None:
+            status = "planned"  # "is following up with talks on Monday": present progressive with a day ahead
         if any(a.lower_ in mt.planned_modifiers for a in noun.lefts):
             status = "planned"
+        elif status is None and any(a.lower_ in mt.ongoing_modifiers for a in noun.lefts):
+            status = "occurred"  # "the current talks", "ongoing negotiations": under way
+        if verb is not None and any(c.dep_ in {"acomp", "advmod"} and c.lower_ in mt.planned_predicates for c in verb.children):
+            status = "planned"  # "is due at a Security Council meeting"
         if verb is not None and self.g.phrasal(verb, self.cancelled):
             status = "cancelled"
         mode = mode or self._mode(sent, noun, kind, location)
         date = self.ctx.date_of(verb, status == "planned") if verb is not None and status != "cancelled" else None
+        if date is None and status != "cancelled":
+            date = self.ctx.date_of(noun, status == "planned")  # "talks on Monday"
         self._add(_Event(kind, participants, status, mode, location, date, [span], triggers=[noun.idx],
                          rules=[rule, *rules]))
+
+    def _main_clause_subject(self, noun: Token) -> list[str]:
+        """'After a three-day visit to Kenya, X warned ...': the visit is the subject's."""
+        t = noun
+        for _ in range(5):
+            if t.head.i == t.i:
+                return []
+            if t.dep_ == "pobj" and t.head.lower_ in self.g.words.time_preps:
+                main = t.head.head
+                while main.head.i != main.i:
+                    main = main.head  # the sentence's main verb ("remarks made after a visit, X warned")
+                return self._subject_actors(self._subject(main)) if main.pos_ in {"VERB", "AUX"} else []
+            t = t.head
+        return []
+
+    def _led_under(self, noun: Token, verb: Token | None) -> list[str]:
+        """'a session under the leadership of X', 'talks under the chairmanship of X': X takes part."""
+        out: list[str] = []
+        for head in (noun, verb):
+            for prep in head.children if head is not None else ():
+                if prep.dep_ != "prep" or prep.lower_ not in self.words.leadership_preps:
+                    continue
+                for lead in prep.children:
+                    if lead.dep_ == "pobj" and lead.lemma_.lower() in self.words.leadership_nouns:
+                        for p in (p for of in lead.children if of.dep_ == "prep" and of.lower_ == "of"
+                                  for p in of.children if p.dep_ == "pobj"):
+                            out += self.table.actors_at(p)
+                            # "African Union Commission Chairperson X": the organisation too
+                            out += [m.key for t in p.subtree if (m := self.table.mention_at(t)) and m.key
+                                    and m.kind == "Organization" and not m.adjective]
+        return out
+
+    def _party(self, token: Token) -> list[str]:
+        """The actors a partner phrase names; "the Russian delegation" stands for Russia."""
+        found = self.table.actors_at(token)
+        if not found and token.lemma_.lower() in self.table.lex.actors.collective_heads:
+            found = [m.key for c in token.children if c.dep_ == "amod" and (m := self.table.mention_at(c))
+                     and m.key and m.kind == "Country"]
+        return found
+
+    def _role_holders(self, noun: Token) -> list[str]:
+        """"Egypt's role in the talks": who has a role in a meeting takes part in it."""
+        prep = noun.head
+        role = prep.head
+        if noun.dep_ != "pobj" or prep.lower_ != "in" or role.lemma_.lower() not in self.words.role_nouns:
+            return []
+        return [a for c in role.children if c.dep_ == "poss" for a in self.table.actors_at(c)]
 
     def _kind(self, noun: Token) -> MeetingKind | None:
         nouns = self.words.nouns
@@ -197,13 +305,26 @@ class _MeetingReader:
     def _subject(self, verb: Token) -> Token | None:
         return self.g.subject(verb) or self.g.dateline_subject(verb)
 
+    def _subject_actors(self, subj: Token | None) -> list[str]:
+        """The actors of a subject; "Trump and Ukraine's President Zelenskyy", parsed as a possessor
+        with a conjunct, names both people."""
+        found = self.table.actors_at(subj)
+        if subj is None:
+            return found
+        for c in subj.subtree:
+            m = self.table.mention_at(c)
+            if c.i < subj.i and c.dep_ == "poss" and m and m.kind == "Person" and m.key and m.key not in found and \
+                    any(k.dep_ == "cc" for k in c.children) and any(k.dep_ == "conj" for k in c.children):
+                found.append(m.key)
+        return found
+
     def _verb_arguments(self, verb: Token, lemma: str,
                         objs: list[Token]) -> tuple[list[str], list[str], str | None, list[str]]:
         """The participants (subject side), partners (object side) and location of a meeting verb,
         and the argument patterns that gave them."""
         mt, args, doc = self.words, self.ctx.args, self.ctx.doc
         subj_tok = self._subject(verb)
-        participants = self.table.actors_at(subj_tok)
+        participants = self._subject_actors(subj_tok)
         rules: list[str] = []
         leaders = self._leaders(subj_tok)
         participants += leaders
@@ -213,7 +334,7 @@ class _MeetingReader:
         partners: list[str] = []
         location = None
         # the verb's objects and prepositional arguments, in the order they are written
-        slots: dict[tuple[int, int], set[str]] = {(c.i, c.i): {"dobj"} for c in verb.children if c.dep_ == "dobj"}
+        slots: dict[tuple[int, int], set[str]] = {(c.i, c.i): {"dobj"} for c in objs if c.dep_ in {"dobj", "oprd"}}
         for pid in ("meeting.with", "meeting.to_partner", "meeting.location"):
             for m in args.matches(pid, verb):
                 slots.setdefault((m["prep"].i, m["arg"].i), set()).add(pid)
@@ -237,6 +358,12 @@ class _MeetingReader:
                 actors = self.table.actors_at(arg)
                 partners += actors
                 rules += sorted(found - {"meeting.location"}) if actors else []
+        # "spoke with X, ..., and with Y": a second partner after a conjoined preposition
+        for prep in verb.children:
+            if prep.dep_ == "prep" and prep.lower_ in mt.partner_preps:
+                for c in prep.conjuncts:
+                    if c.lower_ in mt.partner_preps:
+                        partners += [a for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
         for o in objs:  # "held talks with X"
             actors = [a for p in args.args("meeting.with", o) for a in self.table.actors_at(p)]
             partners += actors
@@ -255,7 +382,7 @@ class _MeetingReader:
         mt, args = self.words, self.ctx.args
         poss = [c for c in noun.children if c.dep_ == "poss"]
         participants = [a for p in poss for a in self.table.actors_at(p)]
-        partners = [a for p in args.args("meeting.with", noun) for a in self.table.actors_at(p)]
+        partners = [a for p in args.args("meeting.with", noun) for a in self._party(p)]
         by_agent = [a for p in args.args("meeting.by", noun) for a in self.table.actors_at(p)]  # "a visit by X"
         # the place after "to", "in", "at", or in a clause on the noun ("a meeting ..., scheduled
         # for Friday in Washington"): the first one written
@@ -321,8 +448,12 @@ class _MeetingReader:
                     return ev
         return None
 
+    def _host(self, kind: str, location: str | None) -> list[str]:
+        """A visit or trip to a country: the host state takes part in it."""
+        return [location] if location and location.startswith("country:") and meeting_group(kind) == "travel" else []
+
     def _add(self, ev: _Event) -> None:
-        ev.participants = self.table.with_states(ev.participants)
+        ev.participants = self.table.with_states(unique(ev.participants + self._host(ev.kind, ev.location)))
         for other in self.meetings:
             same_sentence = ev.evidence[0] in other.evidence and bool(set(ev.participants) & set(other.participants)) \
                 and (not ev.status or not other.status or ev.status == other.status)

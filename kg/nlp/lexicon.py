@@ -85,6 +85,7 @@ class SpeechWords:
     object_is_content: Words
     attribution_markers: Words
     voiced_min_words: int
+    addressee_pronouns: Words
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,10 @@ class TitleWords:
     leader_titles: Words
     honorifics: Words
     name_titles: Words
+    academic_titles: Words
+    name_particles: Words
+    name_suffixes: Words
+    acronym_skip: Words
     counterpart_titles: Words
     leader_descriptions: Words
     affiliation_preps: Words
@@ -121,6 +126,10 @@ class ActorWords:
     plural_pronouns: Words
     neuter_pronouns: Words
     joint_nouns: Words
+    document_nouns: Words
+    document_preps: Words
+    joint_modifiers: Words
+    object_pronouns: Words
     first_person_singular: Words
     first_person_plural: Words
     reporter_labels: Words
@@ -161,6 +170,15 @@ class MeetingWords:
     place_object_verbs: Words
     located_verbs: Words
     one_sided_kinds: frozenset[MeetingKind]
+    partner_preps: Words
+    planned_predicates: Words
+    between_preps: Words
+    guest_verbs: Words
+    role_nouns: Words
+    leadership_preps: Words
+    leadership_nouns: Words
+    present_aux: Words
+    ongoing_modifiers: Words
 
 
 @dataclass(frozen=True)
@@ -203,6 +221,8 @@ class CeasefireWords:
     scope_modifiers: Words
     urging_verbs: Words
     pair_words: Words
+    widening_verbs: Words
+    waged_conflicts: Words
 
 
 @dataclass(frozen=True)
@@ -216,6 +236,7 @@ class AccusationWords:
     mutual_verbs: Words
     mutual_nouns: Words
     denial_verbs: Words
+    none_determiners: Words
 
 
 @dataclass(frozen=True)

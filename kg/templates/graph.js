@@ -79,6 +79,7 @@
       case "triangleDown": return polygon(c, c - r * 0.2, r * 1.1, 3, Math.PI / 2);
       case "diamond": return polygon(c, c, r * 1.15, 4, 0);
       case "octagon": return polygon(c, c, r * 1.05, 8, Math.PI / 8);
+      case "pentagon": return polygon(c, c + r * 0.08, r * 1.1, 5, -Math.PI / 2);
       case "star":
         var pts = [];
         for (var k = 0; k < 10; k++) {
@@ -119,15 +120,17 @@
     var r = Math.round((n >> 16) * f), g = Math.round(((n >> 8) & 255) * f), b = Math.round((n & 255) * f);
     return "#" + ((1 << 24) + (r << 16) + (g << 8) + b).toString(16).slice(1);
   }
-  // vis-network has no octagon: Ceasefire nodes are drawn here, label included.
-  function octagonRenderer(o) {
+  // vis-network has no octagon or pentagon: Ceasefire and Accusation nodes are drawn here, label included.
+  var CUSTOM = { octagon: [8, Math.PI / 8, 1.05], pentagon: [5, -Math.PI / 2, 1.1] };
+  function customRenderer(shape) { return function (o) { return polygonRenderer(o, CUSTOM[shape]); }; }
+  function polygonRenderer(o, form) {
     var ctx = o.ctx, st = o.style, r = st.size, x = o.x, y = o.y;
     return {
       drawNode: function () {
-        var pts = polygon(x, y, r * 1.05, 8, Math.PI / 8);
+        var pts = polygon(x, y, r * form[2], form[0], form[1]);
         ctx.beginPath();
         ctx.moveTo(pts[0][0], pts[0][1]);
-        for (var k = 1; k < 8; k++) ctx.lineTo(pts[k][0], pts[k][1]);
+        for (var k = 1; k < pts.length; k++) ctx.lineTo(pts[k][0], pts[k][1]);
         ctx.closePath();
         ctx.fillStyle = st.color; ctx.fill();
         ctx.lineWidth = st.borderWidth; ctx.strokeStyle = st.borderColor; ctx.stroke();
@@ -163,7 +166,7 @@
               value: typeof n.value === "number" ? n.value : n.degree, x: n.x, y: n.y };
     var shape = typeof n.shape === "string" && n.shape !== "image" && n.shape !== "circularImage" ? n.shape
       : (classInfo[n.cls] || {}).shape || "dot";
-    if (shape === "octagon") { v.shape = "custom"; v.ctxRenderer = octagonRenderer; }  // vis-network has none
+    if (CUSTOM[shape]) { v.shape = "custom"; v.ctxRenderer = customRenderer(shape); }  // vis-network has none
     else v.shape = shape;
     STYLE.forEach(function (key) { if (n[key] !== undefined && n[key] !== null) v[key] = n[key]; });
     visNodes[i] = v;

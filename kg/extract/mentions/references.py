@@ -7,6 +7,7 @@ import re
 
 from spacy.tokens import Span, Token
 
+from kg import identity
 from kg.extract.mentions.roles import add_role, split_affiliation, title_key, title_text
 from kg.extract.mentions.table import Mention, MentionBuilder, known, surface
 from kg.extract.mentions.voices import voice_at
@@ -15,15 +16,23 @@ from kg.nlp.lexicon import norm, words_pattern
 
 def link_short_names(dm: MentionBuilder) -> None:
     full: dict[str, list[str]] = {}  # last name -> person keys with that last name
+    given: dict[str, list[str]] = {}  # first name -> person keys with that first name
     for key, info in dm.actors.items():
-        if info.kind == "Person" and " " in info.label:
-            full.setdefault(norm(info.label.split()[-1]), []).append(key)
+        toks = identity.name_tokens(info.label)
+        if info.kind == "Person" and len(toks) >= 2 and not info.described:
+            full.setdefault(toks[-1], []).append(key)
+            given.setdefault(toks[0], []).append(key)
     for m in list(dm.mentions):
         if m.end - m.start != 1 or m.kind == "Place" and m.key and not m.key.startswith("place:"):
             continue
         if m.kind not in {"Person", "Organization", "Place"}:
             continue
-        targets = full.get(norm(m.surface), [])
+        if identity.is_acronym(m.surface):
+            continue  # "UN" is no one's surname
+        short = identity.person_key(m.surface)
+        targets = full.get(short, [])
+        if not targets and m.kind in {"Person", "Organization"}:
+            targets = given.get(short, [])  # "Khaled said ..." after "Khaled Meshaal": the same man
         if len(targets) == 1 and targets[0] != m.key:
             old = m.key
             m.key, m.kind = targets[0], "Person"
@@ -40,8 +49,11 @@ def link_short_names(dm: MentionBuilder) -> None:
         if token.dep_ == "conj" and dm.by_token.get(token.head.i) is not None and dm.by_token[token.head.i].kind == "Person" \
                 and known(dm.lex, token.text) is None and token.ent_type_ in {"", "PERSON", "GPE", "ORG", "NORP"}:
             span = dm.doc[min(t.i for t in token.subtree if t.dep_ == "compound" or t.i == token.i):token.i + 1]
+            while len(span) > 1 and (span[0].lower_ in dm.lex.title_words or span[0].lower_ in dm.lex.titles.name_titles
+                                     or f"{span[0].lower_} {span[1].lower_}" in dm.lex.title_heads):
+                span = span[1:]  # "Special Envoy Kellogg": the title is read by the roles finder
             key = "person:" + norm(span.text)
-            targets = full.get(norm(span.text.split()[-1]), []) if len(span) == 1 else []
+            targets = full.get(identity.person_key(span.text), []) if len(span) == 1 else []
             key = targets[0] if len(targets) == 1 else key
             for i in range(span.start, span.end):  # the recogniser's place reading gives way
                 taken = dm.by_token.pop(i, None)
@@ -53,7 +65,7 @@ def link_short_names(dm: MentionBuilder) -> None:
     for token in dm.doc:
         if token.i in dm.by_token or not token.is_title or token.pos_ not in {"PROPN", "NOUN"} or not dm.live(token):
             continue
-        targets = full.get(token.lower_, [])
+        targets = full.get(identity.person_key(token.text), [])
         if len(targets) == 1:
             dm.add(Mention(token.i, token.i + 1, targets[0], "Person", token.text))
 
@@ -90,6 +102,9 @@ def find_descriptions(dm: MentionBuilder) -> None:
         left = [t for t in token.lefts if t.dep_ in {"compound", "amod"}]
         start = min([token.i, *[t.left_edge.i for t in left]])
         of_part = [c for c in token.children if c.dep_ == "prep" and c.lower_ in titles.field_preps]
+        if of_part and any(dm.by_token.get(p.i) is not None and dm.by_token[p.i].kind == "Person"
+                           for p in of_part[0].children if p.dep_ == "pobj"):
+            continue  # "Special Envoy for Yemen Tim Lenderking": a title before a name
         end = token.i + 1
         if of_part:
             end = max(t.i for t in of_part[0].subtree) + 1
@@ -138,6 +153,21 @@ def find_descriptions(dm: MentionBuilder) -> None:
             dm.add(Mention(start, end, key, "Person", label))
             dm.actor(key, "Person", label, written, described=True, named=False)
             continue
+        if not matches and aff is None and dets and dets[0].lower_ in grammar.definite_articles and len(core) == 1:
+            # "The official argued ..." after "a West Darfur security official": that person
+            earlier = [m for m in dm.mentions if m.start < start and m.key and dm.actors.get(m.key) is not None
+                       and dm.actors[m.key].described and dm.actors[m.key].kind == "Person"
+                       and dm.actors[m.key].label.lower().split()[-1] == token.lower_]
+            if earlier:
+                key = max(earlier, key=lambda x: x.start).key or ""
+                dm.add(Mention(start, end, key, "Person", surface(doc[start:end])))
+                continue
+        if len(matches) > 1 and aff is None and dets and dets[0].lower_ in grammar.definite_articles:
+            # "the president said" where the text names several presidents: the one it is about
+            counts = {h: sum(1 for m in dm.mentions if m.key == h and m.start < token.i) for h in matches}
+            ranked = sorted(counts.values(), reverse=True)
+            if ranked[0] > ranked[1]:
+                matches = {max(counts, key=lambda h: counts[h])}
         if len(matches) == 1:
             holder = matches.pop()
             written = surface(doc[start:end])
@@ -175,6 +205,31 @@ def find_joint_references(dm: MentionBuilder) -> None:
             start = min([token.i, *[t.i for t in token.lefts]])
             dm.add(Mention(start, token.i + 1, people[0], "Person", surface(dm.doc[start:token.i + 1])))
             dm.multi[token.i] = people
+
+
+def find_document_sources(dm: MentionBuilder) -> None:
+    """'a BBC report', 'the Kremlin's statement', 'a report by the UN': a document stands for
+    whoever issued it; 'the joint statement' for the people named just before."""
+    words = dm.lex.actors
+    for token in dm.doc:
+        if token.lemma_.lower() not in words.document_nouns or token.pos_ != "NOUN" or token.i in dm.by_token \
+                or not dm.live(token):
+            continue
+        keys: list[str] = []
+        issuers = [c for c in token.children if c.dep_ in {"compound", "nmod", "poss", "amod"}]
+        issuers += [p for c in token.children if c.dep_ == "prep" and c.lower_ in words.document_preps
+                    for p in c.children if p.dep_ == "pobj"]
+        for c in issuers:
+            m = dm.by_token.get(c.i)
+            if m is not None and m.key and m.kind != "Place" and m.key not in keys:
+                keys.append(m.key)
+        if not keys and any(c.dep_ == "amod" and c.lower_ in words.joint_modifiers for c in token.children):
+            keys = _people_before(dm, token)
+        if keys:
+            kind = dm.actors[keys[0]].kind if keys[0] in dm.actors else "Person"
+            dm.add(Mention(token.i, token.i + 1, keys[0], kind, token.text))
+            if len(keys) > 1:
+                dm.multi[token.i] = keys
 
 
 def _people_before(dm: MentionBuilder, token: Token, sentences: int = 3) -> list[str]:
