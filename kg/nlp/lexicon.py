@@ -162,6 +162,7 @@ class MeetingWords:
     leadership_nouns: Words
     present_aux: Words
     ongoing_modifiers: Words
+    first_person: Words
 
 
 @dataclass(frozen=True)
