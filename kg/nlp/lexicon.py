@@ -207,6 +207,8 @@ class CeasefireWords:
     pair_words: Words
     widening_verbs: Words
     waged_conflicts: Words
+    mediated_processes: Words
+    side_nouns: Words
 
 
 @dataclass(frozen=True)
