@@ -158,7 +158,8 @@ class _CeasefireReader:
             elif vlemma in w.binding_verbs or any(c.lemma_.lower() in w.binding_verbs for c in verb.conjuncts) or \
                     (verb.dep_ == "acl" and verb.head.lower_ in w.commitment_nouns):
                 # "urged both leaders to implement and uphold a truce": who keeps it is bound by it
-                if not subj_actors:  # "The signatories acknowledged much work remains to implement it"
+                if not subj_actors and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in verb.children):
+                    # "The signatories acknowledged much work remains to implement it"
                     subj_actors = self._climbing_subject(verb)
                 parties += self.table.with_states(subj_actors)
                 rules += ["ceasefire.bound"] if subj_actors else []
@@ -261,7 +262,8 @@ class _CeasefireReader:
                 break
             t = t.head
             subj = self._subject(t) if t.pos_ in {"VERB", "AUX"} else None
-            found = (self.table.actors_at(subj) or self._plural_reference(subj)) if subj is not None else []
+            found = (self.table.actors_at(subj) or self._plural_reference(subj)) \
+                if subj is not None and subj.pos_ != "PRON" else []
             if found:
                 return found
         return []
