@@ -120,7 +120,8 @@ class _MeetingReader:
                 return
         participants, partners, location, rules = self._verb_arguments(verb, lemma, objs)
         first = self._first_person(self._subject(verb))  # "I spoke with X": the speaker takes part (see assemble)
-        if lemma in mt.partner_required and not partners and not meeting_obj and len(participants) + first < 2:
+        unnamed = first + ("meeting.signatories" in rules)  # taking part, named elsewhere
+        if lemma in mt.partner_required and not partners and not meeting_obj and len(participants) + unnamed < 2:
             return  # "Benton and Fawzi discussed ...": two subjects are partners to each other
         if lemma in mt.guest_verbs and not partners and not meeting_obj:
             return  # "X and Y welcome the good offices of ...": a host needs a guest
@@ -369,6 +370,8 @@ class _MeetingReader:
                 actors = self.table.actors_at(arg)
                 partners += actors
                 rules += sorted(found - {"meeting.location"}) if actors else []
+                if not actors and arg.lower_ in mt.signatory_nouns:
+                    rules.append("meeting.signatories")  # "met with the signatories of the truce" (see assemble)
         # "spoke with X, ..., and with Y": a second partner after a conjoined preposition
         for prep in verb.children:
             if prep.dep_ == "prep" and prep.lower_ in mt.partner_preps:

@@ -163,6 +163,7 @@ class MeetingWords:
     present_aux: Words
     ongoing_modifiers: Words
     first_person: Words
+    signatory_nouns: Words
 
 
 @dataclass(frozen=True)
