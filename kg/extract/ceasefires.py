@@ -65,8 +65,9 @@ class _CeasefireReader:
         span = self.ctx.evidence(sent)
         for token in sent:
             low = token.lower_
-            if token.text in self.aliases:
-                self._ceasefire(sent, token, token, span)  # "the COHA", named so before
+            if token.text in self.aliases or self._halted(token):
+                # "the COHA", named so before; "agreed to eliminate the use of force", "halt hostilities"
+                self._ceasefire(sent, token, token, span)
                 continue
             if low not in w.nouns and token.lemma_.lower() not in w.nouns and not self._qualified(token):
                 split = self._split_noun(token, sent)
@@ -122,6 +123,18 @@ class _CeasefireReader:
                         for x in [obj, *[c for c in obj.children if c.dep_ == "compound"]]):
                     return True
         return False
+
+    def _halted(self, token: Token) -> bool:
+        """The object of a verb that stops fighting: "eliminate the use of force", "halt hostilities"."""
+        w = self.words
+        if token.dep_ != "dobj" or token.head.lemma_.lower() not in w.halting_verbs:
+            return False
+        low = token.lemma_.lower()
+        if low in w.halted_fighting or token.lower_ in w.halted_fighting:
+            return True
+        return low in w.force_nouns and any(
+            c.dep_ == "prep" and c.lower_ == "of" and any(p.lower_ in w.halted_fighting for p in c.children)
+            for c in token.children)
 
     def _agreement_name(self, token: Token) -> bool:
         """'the 2004 N'Djamena Ceasefire Agreement': an entity named as a truce agreement."""

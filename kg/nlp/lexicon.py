@@ -210,6 +210,9 @@ class CeasefireWords:
     waged_conflicts: Words
     mediated_processes: Words
     side_nouns: Words
+    halting_verbs: Words
+    halted_fighting: Words
+    force_nouns: Words
 
 
 @dataclass(frozen=True)
