@@ -72,8 +72,10 @@ def main() -> None:
 @click.option("--doc-memory", type=click.IntRange(min=0), default=2000, show_default=True, metavar="MB",
               help="Skip (and report) a document whose reading needs more memory; 0: no limit.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary (warnings as they come, on stderr).")
+@click.option("--curation", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
+              help="Curation file to apply (default: the curation.yaml of each input folder; see `kg curate`).")
 @_friendly
-def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_memory, quiet) -> None:
+def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_memory, quiet, curation) -> None:
     """Build the graph of PATHS (files, folders of .txt/.md/.html, or .jsonl corpora).
 
     \b
@@ -87,7 +89,7 @@ def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_me
     settings = BuildSettings(
         inputs=tuple(paths), out=out, model=model or os.environ.get("KG_SPACY_MODEL"),
         jobs=jobs, cache=not no_cache, store=store, html=not no_html, progress=not quiet,
-        doc_timeout=doc_timeout, doc_memory=doc_memory,
+        doc_timeout=doc_timeout, doc_memory=doc_memory, curation=curation,
     )
     held: list[str] = []  # listed in the summary; printed here only if the build fails
 
@@ -230,15 +232,150 @@ def explain(source, published, model, displacy_out) -> None:
 
 @main.command(name="export")
 @graph_option
-@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf"]), required=True)
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="File (default: GRAPH/kg.FORMAT).")
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "events-csv", "events-parquet"]),
+              required=True, help="graphml/gexf: the network; events-csv/events-parquet: the event table.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="File (default: GRAPH/kg.FORMAT, GRAPH/events.csv or GRAPH/events.parquet).")
 @_friendly
 def export_network(graph_dir, fmt, out) -> None:
-    """Write the graph for Gephi or Cytoscape (GraphML or GEXF, via networkx)."""
+    """Write the network (GraphML, GEXF) or the event table (CSV, Parquet).
+
+    The network is for Gephi or Cytoscape (via networkx). The event table has one row per event:
+    date, CAMEO/PLOVER codes, actors, status, documents, evidence, rules.
+
+    \b
+    Examples:
+      kg export --format gexf
+      kg export --format events-parquet --out events.parquet
+    """
     from kg.viz import export_network as run_export
+
+    if fmt.startswith("events-"):
+        from kg.event_table import export_events
+
+        table, count = export_events(graph_dir, fmt, out or graph_dir / ("events." + fmt.split("-", 1)[1]))
+        click.echo(f"wrote {table}: {count:,} events")
+        return
 
     path = run_export(graph_dir, fmt, out or graph_dir / f"kg.{fmt}")
     click.echo(f"wrote {path}")
+
+
+# ---- kg curate: corrections kept across rebuilds (kg.curation) ------------------------------------
+def _curation_options(fn):
+    for option in reversed([
+        click.option("--file", "file", type=click.Path(path_type=Path, dir_okay=False), default=Path("curation.yaml"),
+                     show_default=True, help="The curation file (kept in the corpus folder, kg build applies it)."),
+        click.option("--by", default=None, help="Who decides (default: $KG_CURATOR, else your login name)."),
+        click.option("--when", default=None, metavar="YYYY-MM-DD", help="When (default: today; written into the file)."),
+        click.option("--why", default=None, help="Why: the reason, kept as provenance."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def _curate(file: Path, action: str, by, when, why, **fields) -> None:
+    from kg.curation import append_entry, new_entry
+
+    entry = append_entry(file, new_entry(action, by, when, why, **fields))
+    _say(f"{entry.where.split(': ', 1)[1]} of {file}: {entry.describe()} (by {entry.by}, {entry.when[:10]})")
+
+
+@main.group()
+def curate() -> None:
+    """Write corrections to a curation file; every build applies them (see README, "Curation").
+
+    \b
+    Examples:
+      kg curate merge "Halvorsen" "Dmitri Halvorsen" --file corpus/curation.yaml
+      kg curate retype "Sahel Monitor" Organization --why "a newspaper"
+      kg curate reject meeting:6bec6a25ec6bc234 --why "it never happened"
+      kg curate fix statement:0a1b2c3d4e5f6789 --speaker "Dmitri Halvorsen"
+    """
+
+
+@curate.command(name="merge")
+@click.argument("actors", nargs=-1, required=True)
+@click.argument("into")
+@_curation_options
+@_friendly
+def curate_merge(actors, into, file, by, when, why) -> None:
+    """Merge ACTORS (labels, other names or IRIs) into the actor INTO."""
+    _curate(file, "merge", by, when, why, actors=tuple(actors), into=into)
+
+
+@curate.command(name="split")
+@click.argument("actor")
+@click.argument("alias")
+@click.option("--kind", type=click.Choice(["Person", "Organization", "Country", "Group"]), default=None,
+              help="The new actor's type (default: the actor's).")
+@_curation_options
+@_friendly
+def curate_split(actor, alias, kind, file, by, when, why) -> None:
+    """Split ALIAS, one of ACTOR's other names, off into an actor of its own (with the facts whose
+    evidence names only the alias)."""
+    _curate(file, "split", by, when, why, actor=actor, alias=alias, kind=kind)
+
+
+@curate.command(name="retype")
+@click.argument("actor")
+@click.argument("kind", type=click.Choice(["Person", "Organization", "Country", "Group"]))
+@_curation_options
+@_friendly
+def curate_retype(actor, kind, file, by, when, why) -> None:
+    """Give ACTOR another type."""
+    _curate(file, "retype", by, when, why, actor=actor, kind=kind)
+
+
+@curate.command(name="reject")
+@click.argument("thing")
+@_curation_options
+@_friendly
+def curate_reject(thing, file, by, when, why) -> None:
+    """Reject a fact (its IRI: meeting:..., statement:..., ...) or an actor (its label or IRI):
+    it is left out of every build."""
+    from kg.curation import FACT_KINDS, _data_id
+
+    iri = _data_id(thing)
+    is_fact = iri is not None and iri.split("/", 1)[0] in FACT_KINDS
+    _curate(file, "reject", by, when, why, **({"fact": thing} if is_fact else {"actor": thing}))
+
+
+@curate.command(name="fix")
+@click.argument("fact")
+@click.option("--speaker", default=None, help="The statement's speaker (an actor's label or IRI).")
+@click.option("--status", default=None, help="The meeting's or ceasefire's status.")
+@click.option("--date", default=None, metavar="YYYY-MM-DD", help="The fact's date.")
+@_curation_options
+@_friendly
+def curate_fix(fact, speaker, status, date, file, by, when, why) -> None:
+    """Fix an attribute of FACT (its IRI): --speaker, --status or --date."""
+    _curate(file, "fix", by, when, why, fact=fact, speaker=speaker, status=status, date=date)
+
+
+@curate.command(name="add")
+@click.argument("fact", type=click.Choice(["meeting", "statement", "ceasefire", "accusation"]))
+@click.option("--source", required=True, help="The document it is read from (its identifier).")
+@click.option("--evidence", required=True, help="The exact words of the document that say it.")
+@click.option("--participant", "participants", multiple=True, help="A meeting's participant (repeat).")
+@click.option("--meeting-kind", "kind", default=None, help="call, visit, trip, mission, talks, meeting or summit.")
+@click.option("--location", default=None, help="Where a meeting is held (an actor).")
+@click.option("--mode", default=None, help="in person, phone or video.")
+@click.option("--speaker", default=None, help="A statement's speaker.")
+@click.option("--text", default=None, help="What the statement says.")
+@click.option("--quote", is_flag=True, default=None, help="The statement is a direct quote.")
+@click.option("--party", "parties", multiple=True, help="A ceasefire's party (repeat).")
+@click.option("--mediator", "mediators", multiple=True, help="A ceasefire's mediator (repeat).")
+@click.option("--accuser", default=None, help="Who accuses (an accusation).")
+@click.option("--accused", default=None, help="Who is accused of violating a ceasefire.")
+@click.option("--ceasefire", default=None, help="The ceasefire an accusation concerns (its IRI).")
+@click.option("--status", default=None, help="The meeting's or ceasefire's status.")
+@click.option("--date", default=None, metavar="YYYY-MM-DD", help="The fact's date.")
+@_curation_options
+@_friendly
+def curate_add(fact, source, evidence, file, by, when, why, **fields) -> None:
+    """Add a FACT the reader missed, with its SOURCE document and the EVIDENCE words in it."""
+    _curate(file, "add", by, when, why, fact=fact, **fields, source=source, evidence=evidence)
 
 
 if __name__ == "__main__":  # pragma: no cover

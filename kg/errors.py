@@ -59,6 +59,13 @@ class ValidationError(KgError):
     exit_code = 1
 
 
+class CurationError(KgError):
+    """A curation file (curation.yaml, --curation) is malformed: an unknown action or key, a missing
+    'by' or 'when', a value of the wrong kind."""
+
+    exit_code = 2
+
+
 class LexiconError(KgError):
     """kg's own language data (kg/nlp/data) is malformed: a key is unknown, missing or of the wrong type."""
 

@@ -145,6 +145,31 @@ class Ceasefire:
 
 
 @dataclass(frozen=True)
+class Accusation:
+    """One side said to have violated a ceasefire, and by whose account: "X accused Y of
+    violating the truce", "Y violated the ceasefire, X said". ``accuser`` is None when the
+    document itself reports the violation ("Y violated the truce on Sunday")."""
+
+    accuser: str | None  # Actor.key
+    accused: str  # Actor.key
+    ceasefire: EventRef | None  # the document's ceasefire it concerns
+    date: DateRef | None
+    evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StatusObservation:
+    """One document's report of a ceasefire's status, as of one day (see kg/lifecycle.py)."""
+
+    doc_id: str
+    status: CeasefireStatus | None
+    day: dt.date | None  # the day the status holds as of: the date read, else the publication date
+    date: DateRef | None  # the date as the text gives it
+    evidence: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
 class Extraction:
     """Everything read from one document."""
 
@@ -156,3 +181,4 @@ class Extraction:
     statements: tuple[Statement, ...] = ()
     ceasefires: tuple[Ceasefire, ...] = ()
     warnings: tuple[str, ...] = ()
+    accusations: tuple[Accusation, ...] = ()

@@ -70,6 +70,7 @@ class BuildSettings:
     batch_size: int = 32  # documents per batch handed to a worker
     doc_timeout: float | None = 120.0  # seconds one document may take to read; None or 0: no limit
     doc_memory: int | None = 2000  # MB a worker may grow by while reading one document; None or 0: no limit
+    curation: Path | None = None  # None: the curation.yaml of each input folder, if any (kg.curation)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def build(settings: BuildSettings, warn: Warn = lambda msg: None,
 
 def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) -> BuildReport:
     from kg.cache import ExtractionCache
+    from kg.curation import curate
     from kg.export import check_store_target, json_bytes, sort_quads, write_formats, write_store
     from kg.ingest import read_documents
     from kg.nlp.model import model_name
@@ -217,10 +219,12 @@ def _build(settings: BuildSettings, folder: BuildFolder, warn: Warn, extractor) 
 
         later.enter_context(_gc_paused())  # until the end of the build
         resolved = resolve(extractions)
+        resolved, curated = curate(resolved, settings.inputs, settings.curation, note)
         counts = {
             "documents": len(resolved.documents), "actors": len(resolved.actors), "roles": len(resolved.roles),
             "meetings": len(resolved.meetings), "statements": len(resolved.statements),
-            "ceasefires": len(resolved.ceasefires),
+            "ceasefires": len(resolved.ceasefires), "accusations": len(resolved.accusations),
+            **({"curated changes": curated} if curated else {}),
         }
         stages.done("resolve")
 

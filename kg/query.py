@@ -36,6 +36,7 @@ import os
 import re
 import sys
 import time
+import types
 import urllib.parse
 import warnings
 from collections.abc import Callable
@@ -1035,3 +1036,15 @@ def _render_table(header, rows, cut: bool = True) -> str:
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in body]
     lines.append(f"({len(body)} row{'' if len(body) == 1 else 's'})")
     return "\n".join(lines) + "\n"
+
+
+class _CallableModule(types.ModuleType):
+    """``kg.query`` is this module and, called, the Python API's :func:`kg.api.query` (a DataFrame)."""
+
+    def __call__(self, name_or_file, graph, **params):
+        from kg.api import query as run_query
+
+        return run_query(name_or_file, graph, **params)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -26,13 +26,14 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.models import Span
-from kg.resolve import Resolved
-from kg.vocab import ACTOR_CLASSES, CEASEFIRE_STATUS, KG, KGD, MEETING_MODE, MEETING_STATUS, NIF, bind_prefixes
+from kg.resolve import Resolved, digest, slug
+from kg.vocab import ACTOR_CLASSES, CEASEFIRE_STATUS, FOAF, KG, KGD, MEETING_MODE, MEETING_STATUS, NIF, bind_prefixes
 
 ENTITIES_GRAPH = KGD["graph/entities"]
+CURATION_GRAPH = KGD["graph/curation"]
 
 
 def doc_iri(doc_id: str) -> URIRef:
@@ -116,7 +117,10 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
         ("Meeting", KG.Meeting), ("meetingKind", KG.meetingKind), ("participant", KG.participant),
         ("location", KG.location), ("status", KG.status), ("mode", KG.mode), ("Ceasefire", KG.Ceasefire),
         ("party", KG.party), ("mediator", KG.mediator), ("Statement", KG.Statement), ("speaker", KG.speaker),
-        ("text", KG.text), ("isQuote", KG.isQuote), ("about", KG.about))}
+        ("text", KG.text), ("isQuote", KG.isQuote), ("about", KG.about),
+        ("StatusObservation", KG.StatusObservation), ("statusObservation", KG.statusObservation),
+        ("observedStatus", KG.observedStatus), ("Accusation", KG.Accusation), ("accuser", KG.accuser),
+        ("accused", KG.accused), ("concerns", KG.concerns))}
     entities = t.iri(str(ENTITIES_GRAPH))
     graphs: dict[str, str] = {}
     docs: dict[str, str] = {}
@@ -201,6 +205,19 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
         if c.status:
             facts.append((V["status"], t.iri(str(CEASEFIRE_STATUS[c.status]))))
         yield from described(t.data(c.id), c.evidence, facts, c.date)
+        yield from _observations(t, V, described, c, parties)
+
+    for acc in res.accusations:
+        said = f"{labels[acc.accuser]} accuses " if acc.accuser else ""
+        facts = [(V["type"], V["Accusation"]),
+                 (V["label"], t.text(f"{said}{labels[acc.accused]} of violating a ceasefire")),
+                 (V["accused"], t.data(acc.accused))]
+        if acc.accuser:
+            facts.append((V["accuser"], t.data(acc.accuser)))
+        if acc.ceasefire:
+            facts.append((V["concerns"], t.data(acc.ceasefire)))
+        facts.extend((t.iri(str(KG.rule)), t.text(rule)) for rule in sorted(set(acc.rules)))
+        yield from described(t.data(acc.id), acc.evidence, facts, acc.date)
 
     for s in res.statements:
         short = s.text if len(s.text) <= 80 else s.text[:77] + "..."
@@ -208,6 +225,158 @@ def statements(res: Resolved) -> Iterator[tuple[str, str]]:
                  (V["speaker"], t.data(s.speaker)), (V["text"], t.text(s.text)), (V["isQuote"], t.boolean(s.quote))]
         facts.extend((V["about"], t.data(a)) for a in s.about)
         yield from described(t.data(s.id), s.evidence, facts, s.date)
+
+    yield from interop_statements(res)
+    yield from _curation(t, res)
+
+
+def _observations(t: _Terms, V: dict[str, str], described, c, parties: str) -> Iterator[tuple[str, str]]:
+    """A ceasefire's dated status observations (kg.lifecycle): one node per report, its status as
+    of its day, its evidence in the graph of its document."""
+    entities = t.iri(str(ENTITIES_GRAPH))
+    node = t.data(c.id)
+    for o in c.observations:
+        first = o.evidence[0]
+        obs = t.data("observation/" + digest(c.id, o.doc_id, first.begin, first.end))
+        yield entities, f"{node} {V['statusObservation']} {obs}"
+        facts = [(V["type"], V["StatusObservation"]),
+                 (V["label"], t.text(f"{o.status or 'reported'}: {parties or 'ceasefire'}"
+                                     + (f" ({o.day.isoformat()})" if o.day else "")))]
+        if o.status:
+            facts.append((V["observedStatus"], t.iri(str(CEASEFIRE_STATUS[o.status]))))
+        if o.day:
+            facts.append((V["date"], t.day(o.day)))
+        if o.date:
+            facts.append((V["dateText"], t.text(o.date.text)))
+        yield from described(obs, o.evidence, facts)
+
+
+def _curation(t: _Terms, res: Resolved) -> Iterator[tuple[str, str]]:
+    """The curated changes (kg.curation) as PROV-O activities, in their own named graph: what
+    changed (the attribute, the nodes used and generated), from what (the previous value), by
+    whom (a prov:Agent), when (the curation file's date) and why."""
+    if not res.curation:
+        return
+    g = t.iri(str(CURATION_GRAPH))
+    V = {name: t.iri(str(term)) for name, term in (
+        ("type", RDF.type), ("label", RDFS.label), ("Curation", KG.Curation), ("Activity", PROV.Activity),
+        ("Agent", PROV.Agent), ("associated", PROV.wasAssociatedWith), ("ended", PROV.endedAtTime),
+        ("used", PROV.used), ("generated", PROV.generated), ("action", KG.curationAction),
+        ("attribute", KG.changedAttribute), ("previous", KG.previousValue), ("new", KG.newValue),
+        ("reason", KG.reason), ("identifier", DCTERMS.identifier))}
+    when = f"^^<{XSD.dateTime}>"
+    for c in res.curation:
+        node = t.data(f"curation/{c.number}-{c.entry}")
+        agent = t.data(f"curator/{slug(c.by)}")
+        yield g, f"{agent} {V['type']} {V['Agent']}"
+        yield g, f"{agent} {V['label']} {t.text(c.by)}"
+        yield g, f"{node} {V['type']} {V['Curation']}"
+        yield g, f"{node} {V['type']} {V['Activity']}"
+        yield g, f"{node} {V['label']} {t.text(c.label)}"
+        yield g, f"{node} {V['identifier']} {t.text(c.entry)}"
+        yield g, f"{node} {V['action']} {t.text(c.action)}"
+        yield g, f"{node} {V['associated']} {agent}"
+        yield g, f'{node} {V["ended"]} "{c.when}"{when}'
+        if c.why:
+            yield g, f"{node} {V['reason']} {t.text(c.why)}"
+        if c.attribute:
+            yield g, f"{node} {V['attribute']} {t.text(c.attribute)}"
+        if c.previous is not None:
+            yield g, f"{node} {V['previous']} {t.text(_value(c.previous))}"
+        if c.new is not None:
+            yield g, f"{node} {V['new']} {t.text(_value(c.new))}"
+        for used in c.used:
+            yield g, f"{node} {V['used']} {t.data(used)}"
+        for made in c.generated:
+            yield g, f"{node} {V['generated']} {t.data(made)}"
+
+
+def _value(value: str) -> str:
+    """A previous or new value as text: a node of the data by its full IRI."""
+    if re.fullmatch(r"(actor|meeting|statement|ceasefire|accusation|role)/[^\s]+", value):
+        return _KGD + value
+    return value
+
+
+def interop_statements(res: Resolved) -> Iterator[tuple[str, str]]:
+    """The rules behind each fact, event codes (CAMEO, PLOVER) and country codes and links, as N-Quads text.
+
+    In the entities graph: ``fact kg:rule "meeting.verb"`` for each rule id a record carries;
+    ``event kg:eventCode code`` with one node per CAMEO code used (label, meaning, citation, its
+    PLOVER type and mode); ``country kg:isoCode, kg:cameoCode, foaf:isPrimaryTopicOf (Wikipedia),
+    owl:sameAs (DBpedia)``. Codes come from kg/nlp/data/codes.yaml and country_codes.tsv.
+    """
+    from kg import codes as kc
+
+    t = _Terms()
+    g = t.iri(str(ENTITIES_GRAPH))
+    V = {name: t.iri(str(term)) for name, term in (
+        ("type", RDF.type), ("label", RDFS.label), ("notation", SKOS.notation), ("pref", SKOS.prefLabel),
+        ("definition", SKOS.definition), ("inScheme", SKOS.inScheme), ("source", DCTERMS.source),
+        ("EventCode", KG.EventCode), ("cameoScheme", KG.CameoScheme), ("ploverScheme", KG.PloverScheme),
+        ("eventCode", KG.eventCode), ("ploverType", KG.ploverType), ("ploverMode", KG.ploverMode),
+        ("rule", KG.rule), ("isoCode", KG.isoCode), ("cameoCode", KG.cameoCode),
+        ("page", FOAF.isPrimaryTopicOf), ("sameAs", OWL.sameAs))}
+    table = kc.codes()
+    used: set[str] = set()
+
+    def facts(node_id: str, rules: tuple[str, ...], code: str | None) -> Iterator[tuple[str, str]]:
+        node = t.data(node_id)
+        for rule in sorted(set(rules)):
+            yield g, f"{node} {V['rule']} {t.text(rule)}"
+        if code is not None:
+            used.add(code)
+            yield g, f"{node} {V['eventCode']} {t.data(f'code/cameo-{code}')}"
+
+    for r in res.roles:
+        yield from facts(r.id, r.rules, None)
+    for m in res.meetings:
+        yield from facts(m.id, m.rules,
+                         kc.event_code("meetings", kind=m.kind, status=m.status, mode=m.mode))
+    for c in res.ceasefires:
+        yield from facts(c.id, c.rules, kc.event_code("ceasefires", status=c.status))
+    status = {m.id: ("meeting", m.status) for m in res.meetings} | {c.id: ("ceasefire", c.status) for c in res.ceasefires}
+    for acc in res.accusations:
+        yield from facts(acc.id, acc.rules, kc.event_code("accusations"))
+    for s in res.statements:
+        about = [{"about": status[e][0], "about_status": status[e][1]} for e in s.about if e in status]
+        yield from facts(s.id, s.rules, kc.first_code("statements", [*about, {}]))
+
+    plover_used: set[str] = set()
+    for code in sorted(used):
+        entry = table.cameo[code]
+        node = t.data(f"code/cameo-{code}")
+        yield g, f"{node} {V['type']} {V['EventCode']}"
+        yield g, f"{node} {V['label']} {t.text(f'CAMEO {code}: {entry.label}')}"
+        yield g, f"{node} {V['notation']} {t.text(code)}"
+        yield g, f"{node} {V['pref']} {t.text(entry.label)}"
+        yield g, f"{node} {V['definition']} {t.text(entry.meaning)}"
+        yield g, f"{node} {V['inScheme']} {V['cameoScheme']}"
+        yield g, f"{node} {V['source']} {t.text(table.sources['cameo']['citation'])}"
+        if entry.plover:
+            plover_used.add(entry.plover)
+            yield g, f"{node} {V['ploverType']} {t.data(f'code/plover-{entry.plover}')}"
+        if entry.plover_mode:
+            yield g, f"{node} {V['ploverMode']} {t.text(entry.plover_mode)}"
+    for name in sorted(plover_used):
+        node = t.data(f"code/plover-{name}")
+        yield g, f"{node} {V['type']} {V['EventCode']}"
+        yield g, f"{node} {V['label']} {t.text(f'PLOVER {name}')}"
+        yield g, f"{node} {V['notation']} {t.text(name)}"
+        yield g, f"{node} {V['pref']} {t.text(name)}"
+        yield g, f"{node} {V['definition']} {t.text(table.plover[name].meaning)}"
+        yield g, f"{node} {V['inScheme']} {V['ploverScheme']}"
+        yield g, f"{node} {V['source']} {t.text(table.sources['plover']['citation'])}"
+
+    for a in res.actors:
+        found = kc.country(a.label) if a.kind == "Country" else None
+        if found is None:
+            continue
+        node = t.data(a.id)
+        yield g, f"{node} {V['isoCode']} {t.text(found.iso3)}"
+        yield g, f"{node} {V['cameoCode']} {t.text(found.cameo)}"
+        yield g, f"{node} {V['page']} {t.iri(found.wikipedia)}"
+        yield g, f"{node} {V['sameAs']} {t.iri(found.dbpedia)}"
 
 
 def _source(t: _Terms, value: str) -> str:

@@ -12,8 +12,10 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kg import identity
+from kg.lifecycle import LINK_WINDOW_DAYS, Report, link, observation
 from kg.models import (
     Actor,
     ActorKind,
@@ -25,12 +27,15 @@ from kg.models import (
     MeetingMode,
     MeetingStatus,
     Span,
+    StatusObservation,
     meeting_group,
-    status_rank,
 )
 
+if TYPE_CHECKING:
+    from kg.curation import Change
+
 # Two reports of one ceasefire or meeting are at most this far apart (publication dates).
-CEASEFIRE_WINDOW_DAYS = 30
+CEASEFIRE_WINDOW_DAYS = LINK_WINDOW_DAYS
 MEETING_WINDOW_DAYS = 7
 
 
@@ -56,6 +61,7 @@ class GRole:
     title: str
     affiliation: str | None
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class GMeeting:
     location: str | None
     date: DateRef | None
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,7 @@ class GStatement:
     about: tuple[str, ...]
     date: DateRef | None
     evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
 
 
 @dataclass(frozen=True)
@@ -86,9 +94,22 @@ class GCeasefire:
     id: str
     parties: tuple[str, ...]
     mediators: tuple[str, ...]
-    status: CeasefireStatus | None
+    status: CeasefireStatus | None  # the current status: that of the latest observation
     date: DateRef | None
     evidence: tuple[Span, ...]
+    observations: tuple[StatusObservation, ...] = ()  # each report's status, day and evidence
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it (every report's)
+
+
+@dataclass(frozen=True)
+class GAccusation:
+    id: str
+    accuser: str | None  # None: the article itself reports the violation
+    accused: str
+    ceasefire: str | None
+    date: DateRef | None
+    evidence: tuple[Span, ...]
+    rules: tuple[str, ...] = ()  # ids of the rules that produced it
 
 
 @dataclass(frozen=True)
@@ -100,6 +121,8 @@ class Resolved:
     meetings: tuple[GMeeting, ...]
     statements: tuple[GStatement, ...]
     ceasefires: tuple[GCeasefire, ...]
+    accusations: tuple[GAccusation, ...] = ()
+    curation: tuple[Change, ...] = ()  # the curated changes applied (kg.curation), as provenance
 
 
 def slug(text: str) -> str:
@@ -146,9 +169,11 @@ def resolve(extractions: list[Extraction]) -> Resolved:
             if holder is None:
                 continue
             key = (holder, _title_key(r.title), aid(d, r.affiliation))
-            entry = roles.setdefault(key, [r.title, []])
+            entry = roles.setdefault(key, [r.title, [], set()])
             entry[1].extend(r.evidence)
-    g_roles = tuple(sorted((GRole("role/" + digest(*k), k[0], v[0], k[2], _spans(v[1])) for k, v in roles.items()),
+            entry[2].update(r.rules)
+    g_roles = tuple(sorted((GRole("role/" + digest(*k), k[0], v[0], k[2], _spans(v[1]), tuple(sorted(v[2])))
+                            for k, v in roles.items()),
                            key=lambda r: r.id))
 
     # meetings: merged across documents when the same people meet on the same day
@@ -178,43 +203,26 @@ def resolve(extractions: list[Extraction]) -> Resolved:
             local_meeting[(d, i)] = target
     meeting_ids = {}
     g_meetings = []
+    meeting_rules = _rules_of(extractions, local_meeting, "meetings")
     for c in clusters:
         key = ("meeting", meeting_group(c["kind"]), *sorted(c["participants"]),
                c["date"].value.isoformat() if c["date"] and c["date"].value else "doc:{}:{}".format(*c["first"]))
         mid = "meeting/" + digest(*key)
         meeting_ids[id(c)] = mid
         g_meetings.append(GMeeting(mid, c["kind"], tuple(sorted(c["participants"])), c["status"], c["mode"],
-                                   c["location"], c["date"], _spans(c["evidence"])))
+                                   c["location"], c["date"], _spans(c["evidence"]), meeting_rules.get(id(c), ())))
 
-    # ceasefires: merged across documents when parties overlap and the reports are close in time
-    truces: list[dict] = []
-    # only truces that share a party can merge: the truces of each party, in order of creation
-    truce_blocks: dict[str, dict[int, dict]] = {}
-    local_truce: dict[tuple[str, int], dict] = {}
-    for x in extractions:
-        d = x.document.id
-        for i, cf in enumerate(x.ceasefires):
-            rec = {"parties": set(aids(d, cf.parties)), "mediators": set(aids(d, cf.mediators)), "status": cf.status,
-                   "date": cf.date, "evidence": list(cf.evidence), "first": (d, i), "published": published[d]}
-            candidates = sorted({n: t for p in rec["parties"] for n, t in truce_blocks.get(p, {}).items()}.items())
-            target = next((t for _, t in candidates if _same_truce(t, rec)), None)
-            if target is None:
-                target = rec
-                rec["n"] = len(truces)
-                truces.append(rec)
-            else:
-                _merge_truce(target, rec)
-            for p in target["parties"]:  # a merge can add parties
-                truce_blocks.setdefault(p, {})[target["n"]] = target
-            local_truce[(d, i)] = target
+    # ceasefires: the reports of one truce linked across documents (kg.lifecycle)
+    linked, local_truce = link_ceasefires(extractions, published, aids)
     g_truces = []
     truce_ids = {}
-    for t in truces:
-        anchor = t["published"].isoformat() if t["published"] else "doc:{}:{}".format(*t["first"])
-        tid = "ceasefire/" + digest("ceasefire", *sorted(t["parties"]), anchor)
+    truce_rules = _rules_of(extractions, local_truce, "ceasefires")
+    for t in linked:
+        anchor = t.first.published.isoformat() if t.first.published else f"doc:{t.first.doc_id}:{t.first.index}"
+        tid = "ceasefire/" + digest("ceasefire", *sorted(t.parties), anchor)
         truce_ids[id(t)] = tid
-        g_truces.append(GCeasefire(tid, tuple(sorted(t["parties"])), tuple(sorted(t["mediators"] - t["parties"])),
-                                   t["status"], t["date"], _spans(t["evidence"])))
+        g_truces.append(GCeasefire(tid, tuple(sorted(t.parties)), tuple(sorted(t.mediators - t.parties)),
+                                   t.status, t.date, _spans(t.evidence), t.observations, truce_rules.get(id(t), ())))
 
     # statements: each report is its own statement
     g_statements = {}
@@ -233,7 +241,7 @@ def resolve(extractions: list[Extraction]) -> Resolved:
             ev = s.evidence[0]
             sid = "statement/" + digest(d, ev.begin, ev.end, speaker, s.text)
             g_statements[sid] = GStatement(sid, speaker, s.text, s.quote, tuple(sorted(set(about))), s.date,
-                                           _spans(s.evidence))
+                                           _spans(s.evidence), tuple(sorted(set(s.rules))))
     return Resolved(
         documents=tuple(x.document for x in extractions),
         actors=actors,
@@ -242,32 +250,21 @@ def resolve(extractions: list[Extraction]) -> Resolved:
         meetings=tuple(sorted(g_meetings, key=lambda m: m.id)),
         statements=tuple(sorted(g_statements.values(), key=lambda s: s.id)),
         ceasefires=tuple(sorted(g_truces, key=lambda c: c.id)),
+        accusations=resolve_accusations(extractions, aid, {k: truce_ids[id(t)] for k, t in local_truce.items()}),
     )
 
 
 # ---- actors ---------------------------------------------------------------------------------------
 def _resolve_actors(extractions: list[Extraction]):
     """(doc id, local key) -> global actor id, and the global actors."""
-    def global_key(doc_id: str, a: Actor) -> str:
-        if a.described:
-            return f"{a.key}@{doc_id}"
-        return a.key
-
-    # full names seen anywhere: a lone surname joins the one person who has it
-    surnames: dict[str, set[str]] = defaultdict(set)
-    for x in extractions:
-        for a in x.actors:
-            if a.kind == "Person" and not a.described and " " in a.key.split(":", 1)[1]:
-                surnames[a.key.split(":", 1)[1].split()[-1]].add(a.key)
+    # one key per real-world actor: spelling variants, short forms and acronyms (kg/identity.py)
+    linked = identity.global_keys((x.document.id, a) for x in extractions for a in x.actors)
     mapping: dict[tuple[str, str], str] = {}
     members: dict[str, list[tuple[str, Actor]]] = defaultdict(list)
     for x in extractions:
         d = x.document.id
         for a in x.actors:
-            g = global_key(d, a)
-            name = a.key.split(":", 1)[1]
-            if a.kind == "Person" and not a.described and " " not in name and len(surnames.get(name, ())) == 1:
-                g = next(iter(surnames[name]))
+            g = linked[(d, a.key)]
             mapping[(d, a.key)] = g
             members[g].append((d, a))
     ids: dict[str, str] = {}
@@ -329,25 +326,39 @@ def _merge_meeting(c: dict, rec: dict) -> None:
     c["evidence"].extend(rec["evidence"])
 
 
-def _same_truce(t: dict, rec: dict) -> bool:
-    if t["first"][0] == rec["first"][0]:
-        return False
-    shared = t["parties"] & rec["parties"]
-    if len(shared) < min(2, len(t["parties"]), len(rec["parties"])) or not shared:
-        return False
-    td = t["date"].value if t["date"] and t["date"].value else t["published"]
-    rd = rec["date"].value if rec["date"] and rec["date"].value else rec["published"]
-    return _close(td, rd, CEASEFIRE_WINDOW_DAYS)
+def resolve_accusations(extractions: list[Extraction], aid, truce_of: dict[tuple[str, int], str]):
+    """Each document's accusations, their actors and ceasefire resolved; each report its own node."""
+    out = {}
+    for x in extractions:
+        d = x.document.id
+        for a in x.accusations:
+            accused, accuser = aid(d, a.accused), aid(d, a.accuser)
+            if accused is None:
+                continue
+            ceasefire = truce_of.get((d, a.ceasefire.index)) if a.ceasefire else None
+            ev = a.evidence[0]
+            gid = "accusation/" + digest(d, ev.begin, ev.end, accuser or "", accused)
+            out[gid] = GAccusation(gid, accuser, accused, ceasefire, a.date, _spans(a.evidence),
+                                   tuple(sorted(set(a.rules))))
+    return tuple(sorted(out.values(), key=lambda a: a.id))
 
 
-def _merge_truce(t: dict, rec: dict) -> None:
-    t["parties"] |= rec["parties"]
-    t["mediators"] |= rec["mediators"]
-    if status_rank(rec["status"]) > status_rank(t["status"]):
-        t["status"] = rec["status"]
-    if not (t["date"] and t["date"].value):
-        t["date"] = rec["date"] or t["date"]
-    t["evidence"].extend(rec["evidence"])
+def link_ceasefires(extractions: list[Extraction], published: dict, aids):
+    """Each document's ceasefires as reports, linked across documents (kg.lifecycle)."""
+    reports = [Report(x.document.id, i, frozenset(aids(x.document.id, cf.parties)),
+                      frozenset(aids(x.document.id, cf.mediators)),
+                      observation(cf, x.document.id, published[x.document.id]), published[x.document.id])
+               for x in extractions for i, cf in enumerate(x.ceasefires)]
+    return link(reports)
+
+
+def _rules_of(extractions, local: dict, field: str) -> dict[int, tuple[str, ...]]:
+    """The rule ids of each merged record (by id() of its cluster): the union of its reports' rules."""
+    by_doc = {x.document.id: x for x in extractions}
+    found: dict[int, set[str]] = {}
+    for (d, i), target in local.items():
+        found.setdefault(id(target), set()).update(getattr(by_doc[d], field)[i].rules)
+    return {k: tuple(sorted(v)) for k, v in found.items()}
 
 
 def _spans(spans) -> tuple[Span, ...]:

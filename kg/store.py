@@ -24,6 +24,7 @@ from kg.errors import EndpointError, GraphNotFound
 from kg.vocab import KGD
 
 ENTITIES_GRAPH = str(KGD["graph/entities"])
+CURATION_GRAPH = str(KGD["graph/curation"])  # only with a curation file (kg.curation)
 TIMEOUT_ENV = "KG_ENDPOINT_TIMEOUT"
 USER_ENV = "KG_ENDPOINT_USER"
 PASSWORD_ENV = "KG_ENDPOINT_PASSWORD"
@@ -177,7 +178,7 @@ class LoadReport:
 
     @property
     def documents(self) -> tuple[GraphLoad, ...]:
-        return tuple(g for g in self.graphs if g.graph != ENTITIES_GRAPH)
+        return tuple(g for g in self.graphs if g.graph not in (ENTITIES_GRAPH, CURATION_GRAPH))
 
     def text(self) -> str:
         docs = self.documents
@@ -189,6 +190,8 @@ class LoadReport:
         ]
         lines += [f"  entities graph <{g.graph}> ({g.how}), {g.triples} triples"
                   for g in self.graphs if g.graph == ENTITIES_GRAPH]
+        lines += [f"  curation graph <{g.graph}> ({g.how}), {g.triples} triples"
+                  for g in self.graphs if g.graph == CURATION_GRAPH]
         if self.removed:
             lines.append(f"  {len(self.removed)} document graph(s) of an earlier build removed (not in this build)")
         if self.skipped_default:

@@ -1,18 +1,20 @@
-"""The graph page: RDF -> networkx -> one self-contained, offline HTML page (vis-network).
+"""The graph page: RDF -> networkx -> a pyvis Network -> one self-contained, offline HTML page.
 
-    read_network(graph_dir) / network_from_graph(graph)   RDF -> networkx MultiDiGraph
+    read_network(graph_dir) / network_from_graph(graph)   RDF (via an Oxigraph store) -> networkx MultiDiGraph
     select(network, settings)                              focus / doc / classes / size limit
-    render_page(selection) -> str                          networkx -> the page
-    write_page(graph_dir, out, settings)                   all three, written atomically
+    to_pyvis(selection, settings) -> KgNetwork             networkx -> a pyvis Network (kg.network() in Python)
+    render_page(selection) -> str                          the Network's page (KgNetwork.generate_html)
+    write_page(graph_dir, out, settings)                   all of it, written atomically
     export_network(graph_dir, fmt, out)                    the same networkx graph as GraphML / GEXF
 
-The page embeds everything it uses: vis-network (the build that ships with pyvis, in
-``kg/assets``), kg's script and style (``kg/templates``), and the graph as JSON in a
-``<script type="application/json">`` block. Article text only ever reaches the page through
-that JSON, with ``<``, ``>``, ``&`` and U+2028/2029 escaped, and the page's script renders it
-with ``textContent``; a Content-Security-Policy allows only the page's own scripts (by hash)
-and no network at all. pyvis's own template is not used: it links Bootstrap from a CDN, and
-its tooltips take HTML.
+The page is the pyvis Network rendered with kg's own template (``kg/templates/graph.html``),
+not pyvis's: that one links Bootstrap from a CDN and shows tooltips as HTML. The page embeds
+everything it uses: vis-network (the build that ships with pyvis, in ``kg/assets``), kg's
+script and style (``kg/templates``), and the Network's nodes, edges and options with kg's page
+data as JSON in a ``<script type="application/json">`` block. Article text only ever reaches
+the page through that JSON, with ``<``, ``>``, ``&`` and U+2028/2029 escaped, and the page's
+script renders it with ``textContent``; a Content-Security-Policy allows only the page's own
+scripts (by hash) and no network at all.
 """
 from __future__ import annotations
 
@@ -33,10 +35,11 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+from pyvis.network import Network
 
 from kg import __version__
 from kg.errors import GraphNotFound, KgError
-from kg.vocab import CEASEFIRE_STATUS, DCTERMS, KG, MEETING_MODE, MEETING_STATUS, NIF, RDF, RDFS, SKOS
+from kg.vocab import CEASEFIRE_STATUS, DCTERMS, FOAF, KG, MEETING_MODE, MEETING_STATUS, NIF, OWL, RDF, RDFS, SKOS
 
 # The size above which the page keeps only the most connected nodes (bench/viz.md): at 2,000
 # nodes headless Chromium on 2 cores drew the page in ~2 s and redrew it in ~20 ms (50 frames
@@ -60,6 +63,7 @@ CLASS_STYLES: tuple[tuple[str, str, str], ...] = (
     ("Meeting", "#56B4E9", "diamond"),
     ("Statement", "#F0E442", "star"),
     ("Ceasefire", "#D55E00", "octagon"),  # drawn by the page's own renderer
+    ("Accusation", "#882255", "pentagon"),  # (Tol's wine) drawn by the page's own renderer
 )
 CLASSES = tuple(name for name, _, _ in CLASS_STYLES)
 ACTOR_CLASSES = ("Person", "Organization", "Country", "Group")
@@ -75,6 +79,9 @@ EDGE_STYLES: tuple[tuple[str, str], ...] = (
     ("affiliation", "#A6A6A6"),
     ("about", "#C2185B"),
     ("location", "#7F5539"),
+    ("accuser", "#882255"),
+    ("accused", "#AA4499"),
+    ("concerns", "#999933"),
 )
 EDGE_PROPERTIES = tuple(name for name, _ in EDGE_STYLES)
 _EDGE_IRIS = {str(getattr(KG, name)): name for name in EDGE_PROPERTIES}
@@ -91,7 +98,13 @@ _LITERALS = {
     str(NIF.beginIndex): "begin", str(NIF.endIndex): "end", str(SKOS.prefLabel): "prefLabel",
 }
 _LINKS = {str(KG.status): "status", str(KG.mode): "mode", str(KG.evidence): "evidence",
-          str(KG.document): "document", str(KG.mentionedIn): "mentionedIn"}
+          str(KG.document): "document", str(KG.mentionedIn): "mentionedIn",
+          str(KG.eventCode): "eventCode", str(KG.ploverType): "ploverType",
+          str(FOAF.isPrimaryTopicOf): "wikipedia", str(OWL.sameAs): "sameAs"}
+# Literals kept per subject, by the attribute name they get (interop codes; kg/codes.py).
+_CODE_LITERALS = {str(SKOS.notation): "notation", str(KG.ploverMode): "ploverMode", str(KG.isoCode): "iso3",
+                  str(KG.cameoCode): "cameoCode"}
+_RULE = str(KG.rule)
 _TYPE, _ALT = str(RDF.type), str(SKOS.altLabel)
 _DOCUMENT, _SPAN = str(KG.Document), str(KG.TextSpan)
 
@@ -162,9 +175,14 @@ class _Facts:
     alt: dict[str, set[str]] = field(default_factory=dict)
     links: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     edges: set[tuple[str, str, str]] = field(default_factory=set)
+    rules: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, s: str, p: str, o: str) -> None:
-        if p == _TYPE:
+        if p == _RULE:
+            self.rules.setdefault(s, set()).add(o)
+        elif p in _CODE_LITERALS:
+            self.literals.setdefault(s, {}).setdefault(_CODE_LITERALS[p], o)
+        elif p == _TYPE:
             self.types.setdefault(s, set()).add(o)
         elif p in _EDGE_IRIS:
             self.edges.add((s, _EDGE_IRIS[p], o))
@@ -205,26 +223,56 @@ def build_file(graph_dir: Path) -> Path:
     raise GraphNotFound(f"no build in {graph_dir}: run `kg build ... --out {graph_dir}` first")
 
 
-def _triples_in(graph_dir: Path) -> Iterator[tuple[str, str, str]]:
+def _store_in(graph_dir: Path):
+    """The build's graph in an in-memory pyoxigraph store (fast enough for large builds)."""
     import pyoxigraph
 
     path = build_file(graph_dir)
-    fmt = getattr(pyoxigraph.RdfFormat, dict(_BUILD_FILES)[path.name])
+    store = pyoxigraph.Store()
     try:
-        for quad in pyoxigraph.parse(path=str(path), format=fmt):
-            yield _term(quad.subject), _term(quad.predicate), _term(quad.object)
+        store.bulk_load(path=str(path), format=getattr(pyoxigraph.RdfFormat, dict(_BUILD_FILES)[path.name]))
     except SyntaxError as exc:
         raise KgError(f"{path} is not valid RDF ({exc}); rebuild it with `kg build`") from exc
+    return store
+
+
+def _store_of(graph):
+    """An rdflib Graph/Dataset, a pyoxigraph Store/Dataset or an iterable of pyoxigraph quads as a store."""
+    import pyoxigraph
+
+    if isinstance(graph, pyoxigraph.Store):
+        return graph
+    store = pyoxigraph.Store()
+    default = pyoxigraph.DefaultGraph()
+    if hasattr(graph, "quads") and hasattr(graph, "triples"):  # rdflib
+        from kg.export import to_ox
+
+        if hasattr(graph, "contexts"):  # Dataset / ConjunctiveGraph: every named graph
+            rows = ((s, p, o, to_ox(g.identifier if hasattr(g, "identifier") else g) if g is not None else default)
+                    for s, p, o, g in graph.quads((None, None, None, None)))
+        else:
+            rows = ((s, p, o, default) for s, p, o in graph.triples((None, None, None)))
+        store.bulk_extend(pyoxigraph.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o, g in rows)
+        return store
+    store.bulk_extend(q if isinstance(q, pyoxigraph.Quad) else pyoxigraph.Quad(q.subject, q.predicate, q.object, default)
+                      for q in graph)
+    return store
 
 
 def read_network(graph_dir: Path) -> nx.MultiDiGraph:
-    """The network of a build folder (pyoxigraph parses it: fast enough for large builds)."""
-    return _network(_triples_in(Path(graph_dir)))
+    """The network of a build folder."""
+    return _network_of_store(_store_in(Path(graph_dir)))
 
 
 def network_from_graph(graph) -> nx.MultiDiGraph:
     """The network of an in-memory graph: rdflib Graph or Dataset, or pyoxigraph Store or Dataset."""
-    return _network(_triples_of(graph))
+    return _network_of_store(_store_of(graph))
+
+
+def _network_of_store(store) -> nx.MultiDiGraph:
+    network = _network(_triples_of(store))
+    _add_lifecycle(network, store)
+    return network
 
 
 def _network(triples: Iterable[tuple[str, str, str]]) -> nx.MultiDiGraph:
@@ -271,7 +319,9 @@ def _network(triples: Iterable[tuple[str, str, str]]) -> nx.MultiDiGraph:
             text=values.get("text"), quote=_bool(values.get("quote")),
             status=_concept_label(status, lit), mode=_concept_label(mode, lit),
             docs=tuple(sorted(docs, key=lambda d: documents.get(d, {}).get("id") or d)),
-            evidence=tuple(evidence), location=None,
+            evidence=tuple(evidence), location=None, rules=tuple(sorted(facts.rules.get(iri, ()))),
+            code=_code(min(own.get("eventCode", ()), default=None), lit, links),
+            country=_country(values, own), lifecycle=(),
         )
     for s, prop, o in sorted(facts.edges):
         if s in network and o in network:
@@ -281,6 +331,51 @@ def _network(triples: Iterable[tuple[str, str, str]]) -> nx.MultiDiGraph:
     for node, degree in network.degree():
         network.nodes[node]["degree"] = degree
     return network
+
+
+def _code(iri: str | None, literals: dict[str, dict[str, str]], links: dict[str, dict[str, set[str]]]):
+    """An event's CAMEO code, its label and its PLOVER type and mode, as the graph gives them."""
+    if iri is None:
+        return None
+    values = literals.get(iri, {})
+    plover = min(links.get(iri, {}).get("ploverType", ()), default=None)
+    return {"cameo": values.get("notation") or iri.rsplit("-", 1)[-1], "label": values.get("prefLabel"),
+            "plover": literals.get(plover, {}).get("notation") if plover else None,
+            "ploverMode": values.get("ploverMode")}
+
+
+def _country(values: dict[str, str], own: dict[str, set[str]]):
+    """A country's ISO and CAMEO codes and its Wikipedia and DBpedia pages, when the graph has them."""
+    found = {"iso3": values.get("iso3"), "cameo": values.get("cameoCode"),
+             "wikipedia": min(own.get("wikipedia", ()), default=None), "dbpedia": min(own.get("sameAs", ()), default=None)}
+    return found if any(found.values()) else None
+
+
+def _add_lifecycle(network: nx.MultiDiGraph, store) -> None:
+    """Each ceasefire's dated status observations (kg/sparql/lifecycle.rq), oldest first, as
+    (date, status, document IRI, sentence); none when the graph keeps one status per ceasefire."""
+    import pyoxigraph as ox
+
+    from kg.query import _internal
+
+    results = store.query(_internal("lifecycle.rq"), use_default_graph_as_union=True)
+    assert isinstance(results, ox.QuerySolutions)
+    found: dict[str, dict[str, tuple]] = {}
+    for row in results:
+        cf, obs = row["ceasefire"].value, row["observation"].value
+        if cf not in network:
+            continue
+        begin = int(row["begin"].value) if row["begin"] is not None else -1
+        entry = (row["date"].value if row["date"] is not None else None,
+                 _concept_label(row["status"].value, {}) if row["status"] is not None else None,
+                 row["doc"].value if row["doc"] is not None else None,
+                 row["sentence"].value if row["sentence"] is not None else None, begin)
+        known = found.setdefault(cf, {}).get(obs)
+        if known is None or (entry[4], entry[2] or "") < (known[4], known[2] or ""):
+            found[cf][obs] = entry
+    for cf, observations in found.items():
+        ordered = sorted(observations.items(), key=lambda kv: (kv[1][0] or "9999", kv[1][2] or "", kv[1][4], kv[0]))
+        network.nodes[cf]["lifecycle"] = tuple(e[:4] for _, e in ordered)
 
 
 def _int(value: str | None) -> int | None:
@@ -599,55 +694,167 @@ def _csp_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def page_data(selection: Selection, settings: ViewSettings = ViewSettings()) -> dict:
-    """What the page's script reads: nodes and edges by index, documents once, and the notes."""
+class KgNetwork(Network):
+    """A pyvis Network that renders kg's offline page: ``net.write_html("g.html")``, ``net.show(...)``
+    and ``net.generate_html()`` go through kg's own template (kg/templates/graph.html), which
+    inlines every script and escapes every string (pyvis's template loads Bootstrap from a CDN
+    and shows tooltips as HTML). The nodes and edges are pyvis's lists of dicts: restyle them
+    (``color``, ``shape``, ``size``, ``label``...) or the options (``net.toggle_physics(False)``,
+    ``net.set_options(...)``) as in any pyvis network, and the page draws what they say. Each node
+    also carries kg's fields (``iri``, ``cls``, ``evidence``, ``rules``, ``docs``...), which the
+    page's panels show; ``net.kg`` holds what the page says about the whole graph."""
+
+    def __init__(self, **kwargs) -> None:
+        import jinja2
+
+        kwargs.setdefault("directed", True)
+        kwargs.setdefault("cdn_resources", "in_line")  # write_html then writes the one page, no lib/ folder
+        kwargs.setdefault("height", "100%")
+        super().__init__(**kwargs)
+        folder = str(resources.files("kg").joinpath("templates"))
+        self.template_dir = folder + os.sep
+        self.path = "graph.html"
+        self.templateEnv = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
+                                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+        self.kg: dict = {"title": "kg graph", "version": __version__, "classes": [], "properties": [],
+                         "documents": [], "focus": None, "stats": {}, "notes": [], "hints": []}
+
+    def page_data(self) -> dict:
+        """What the page's script reads: pyvis's nodes, edges and options, and kg's page data."""
+        nodes, edges, heading, _height, _width, options = self.get_network_data()
+        return {**self.kg, "title": heading or self.kg["title"], "nodes": nodes, "edges": edges,
+                "options": json.loads(options)}
+
+    def generate_html(self, name: str = "index.html", local: bool = True, notebook: bool = False) -> str:
+        from markupsafe import Markup
+
+        boot = _script_text(_asset("templates", "boot.js"))
+        vis = _script_text(_asset("assets", "vis-network.min.js"))
+        app = _script_text(_asset("templates", "graph.js"))
+        css = _asset("templates", "graph.css")
+        if "</style" in css.lower():
+            raise RuntimeError("graph.css contains </style")
+        csp = ("default-src 'none'; script-src " + " ".join(_csp_hash(x) for x in (boot, vis, app))
+               + "; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; "
+               "media-src 'none'; object-src 'none'; frame-src 'none'; worker-src 'none'; "
+               "manifest-src 'none'; base-uri 'none'; form-action 'none'")
+        data = self.page_data()
+        self.html = self.templateEnv.get_template(self.path).render(
+            csp=csp, title=data["title"], css=Markup(css), boot_js=Markup(boot), vis_js=Markup(vis),
+            app_js=Markup(app), data_json=Markup(json_for_html(data)))
+        return self.html
+
+
+# Node fields the page reads besides pyvis's (label, shape, x, y, value, group).
+_NODE_FIELDS = ("date", "dateText", "kind", "title", "text", "quote", "status", "mode", "location", "code", "country")
+
+
+def to_pyvis(selection: Selection, settings: ViewSettings = ViewSettings()) -> KgNetwork:
+    """The selection as a pyvis Network (a :class:`KgNetwork`): one node per shown node, in a fixed
+    order, at kg's layout; one edge per property; vis-network options for its size."""
     graph = selection.graph
     documents = graph.graph.get("documents", {})
     order = sorted(graph, key=lambda n: (CLASSES.index(graph.nodes[n]["cls"]), graph.nodes[n]["label"], n))
-    index = {n: i for i, n in enumerate(order)}
     used_docs = sorted({d for n in order for d in graph.nodes[n]["docs"]} & set(documents),
                        key=lambda d: (documents[d]["date"] or "", documents[d]["id"]))
     doc_index = {d: i for i, d in enumerate(used_docs)}
+    shapes = {c: shape for c, _, shape in CLASS_STYLES}
+    colours = {p: colour for p, colour in EDGE_STYLES}
 
+    net = KgNetwork()
+    net.heading = _title(selection, settings)
     positions = layout(graph)
-    nodes = []
-    for n in order:
+    index = {}
+    for i, n in enumerate(order):
         a = graph.nodes[n]
+        index[n] = i
         x, y = positions[n]
-        node = {"iri": n, "label": a["label"], "cls": a["cls"], "degree": a["degree"],
-                "x": round(x * LAYOUT_UNIT, 1), "y": round(y * LAYOUT_UNIT, 1),
-                "betweenness": round(a.get("betweenness", 0.0), 5),
-                "docs": [doc_index[d] for d in a["docs"] if d in doc_index],
-                "evidence": [[doc_index.get(d, -1), sentence, begin, end] for d, sentence, begin, end in a["evidence"]]}
-        for key in ("date", "dateText", "kind", "title", "text", "quote", "status", "mode", "location"):
-            if a.get(key) is not None:
-                node[key] = a[key]
+        extra = {key: a[key] for key in _NODE_FIELDS if a.get(key) is not None}
         if a["alt"]:
-            node["alt"] = list(a["alt"])
-        nodes.append(node)
-    edges = sorted([index[u], index[v], key] for u, v, key in graph.edges(keys=True))
+            extra["alt"] = list(a["alt"])
+        if a.get("lifecycle"):
+            extra["lifecycle"] = [[date, status, doc_index.get(doc or "", -1), sentence]
+                                  for date, status, doc, sentence in a["lifecycle"]]
+        net.add_node(i, label=a["label"], shape=shapes[a["cls"]], group=a["cls"], value=a["degree"],
+                     x=round(x * LAYOUT_UNIT, 1), y=round(y * LAYOUT_UNIT, 1), iri=n, cls=a["cls"],
+                     degree=a["degree"], betweenness=round(a.get("betweenness", 0.0), 5),
+                     docs=[doc_index[d] for d in a["docs"] if d in doc_index],
+                     evidence=[[doc_index.get(d, -1), sentence, begin, end] for d, sentence, begin, end in a["evidence"]],
+                     rules=list(a.get("rules", ())), **extra)
+    for u, v, key in sorted((index[u], index[v], key) for u, v, key in graph.edges(keys=True)):
+        net.add_edge(u, v, prop=key, color=colours.get(key, "#999999"))
+    _style(net, len(order))
+
     present = Counter(graph.nodes[n]["cls"] for n in order)
     props = Counter(key for _, _, key in graph.edges(keys=True))
-    return {
-        "title": _title(selection, settings),
-        "version": __version__,
+    net.kg.update({
+        "title": net.heading,
         "classes": [{"name": c, "color": colour, "shape": shape, "count": present.get(c, 0)}
                     for c, colour, shape in CLASS_STYLES],
         "properties": [{"name": p, "color": colour, "count": props.get(p, 0)} for p, colour in EDGE_STYLES],
         "documents": [{"id": documents[d]["id"], "iri": d, "title": documents[d]["title"],
-                       "date": documents[d]["date"], "source": documents[d]["source"]} for d in used_docs],
-        "nodes": nodes,
-        "edges": edges,
+                       "date": documents[d]["date"], "source": documents[d]["source"],
+                       "publisher": _publisher(documents[d]["source"])} for d in used_docs],
         "focus": index.get(selection.focus) if selection.focus else None,
-        "physics": len(nodes) <= PHYSICS_MAX_NODES,
-        "stats": {"nodes": len(nodes), "edges": len(edges), "totalNodes": selection.total_nodes,
+        "stats": {"nodes": len(order), "edges": graph.number_of_edges(), "totalNodes": selection.total_nodes,
                   "totalEdges": selection.total_edges, "matchedNodes": selection.matched_nodes,
                   "matchedEdges": selection.matched_edges, "maxNodes": selection.max_nodes,
                   "truncated": selection.truncated, "omitted": selection.omitted,
                   "betweenness": graph.graph.get("betweenness", "exact")},
         "notes": list(selection.notes),
         "hints": list(selection.hints),
-    }
+    })
+    return net
+
+
+def _publisher(source: str | None) -> str | None:
+    """Where a document comes from, for the page's source filter: a URL's host, else the source as written."""
+    if not source:
+        return None
+    if source.startswith(("http://", "https://")):
+        from urllib.parse import urlsplit
+
+        host = urlsplit(source).hostname or source
+        return host[4:] if host.startswith("www.") else host
+    return source
+
+
+def _style(net: KgNetwork, n: int) -> None:
+    """kg's vis-network options for a graph of ``n`` nodes, through pyvis's own option objects."""
+    big, huge = n > 1500, n > 6000
+    physics = 0 < n <= PHYSICS_MAX_NODES
+    # One iteration costs ~30 us per node in headless Chromium on 2 cores (bench/viz.md): ~2.5 s in all.
+    iterations = max(20, min(300, round(80000 / max(n, 1))))
+    net.force_atlas_2based(gravity=-75 if n <= 300 else -60, central_gravity=0.012,
+                           spring_length=110 if n <= 300 else 100, spring_strength=0.06, damping=0.5,
+                           overlap=0.4 if n <= 300 else 0.2 if n <= 1500 else 0)
+    o = net.options
+    o.physics.enabled = physics
+    o.physics.stabilization = {"enabled": physics, "iterations": iterations, "fit": True,
+                               "updateInterval": max(5, round(iterations / 20))}
+    o.physics.maxVelocity, o.physics.minVelocity, o.physics.timestep = 60, 1.5, 0.5
+    if n <= 300:
+        net.set_edge_smooth("continuous")
+        o.edges.smooth.roundness = 0.3
+    else:
+        o.edges.smooth.enabled = False
+    net.inherit_edge_colors(False)
+    o.edges.width, o.edges.selectionWidth = 1.2, 2
+    o.edges.arrows = {"to": {"enabled": not big, "scaleFactor": 0.45}}
+    o.edges.font = {"size": 10, "color": "#57606a", "strokeWidth": 3, "strokeColor": "#ffffff", "align": "middle"}
+    o.nodes = {"font": {"size": 16 if n <= 300 else 14, "face": "system-ui, sans-serif", "color": "#1f2328",
+                        "strokeWidth": 3, "strokeColor": "#ffffff"},
+               "scaling": {"min": 9, "max": 42, "label": {"enabled": False, "drawThreshold": 5}}}
+    o.layout = {"randomSeed": 7, "improvedLayout": False}
+    net.toggle_hide_edges_on_drag(big)
+    i = o.interaction
+    i.hover, i.tooltipDelay, i.hideEdgesOnZoom, i.multiselect = not huge, 150, huge, False
+    i.navigationButtons, i.keyboard = False, False
+
+
+def page_data(selection: Selection, settings: ViewSettings = ViewSettings()) -> dict:
+    """What the page's script reads (the JSON block): pyvis's nodes, edges and options, and kg's page data."""
+    return to_pyvis(selection, settings).page_data()
 
 
 def _title(selection: Selection, settings: ViewSettings) -> str:
@@ -657,27 +864,8 @@ def _title(selection: Selection, settings: ViewSettings) -> str:
 
 
 def render_page(selection: Selection, settings: ViewSettings = ViewSettings()) -> str:
-    """The page's HTML: one file, nothing loaded from anywhere."""
-    import jinja2
-    from markupsafe import Markup
-
-    boot = _script_text(_asset("templates", "boot.js"))
-    vis = _script_text(_asset("assets", "vis-network.min.js"))
-    app = _script_text(_asset("templates", "graph.js"))
-    css = _asset("templates", "graph.css")
-    if "</style" in css.lower():
-        raise RuntimeError("graph.css contains </style")
-    csp = ("default-src 'none'; script-src " + " ".join(_csp_hash(s) for s in (boot, vis, app))
-           + "; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; "
-           "media-src 'none'; object-src 'none'; frame-src 'none'; worker-src 'none'; "
-           "manifest-src 'none'; base-uri 'none'; form-action 'none'")
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    template = env.from_string(_asset("templates", "graph.html"))
-    data = page_data(selection, settings)
-    return template.render(
-        csp=csp, title=data["title"], css=Markup(css), boot_js=Markup(boot), vis_js=Markup(vis),
-        app_js=Markup(app), data_json=Markup(json_for_html(data)),
-    )
+    """The page's HTML: one file, nothing loaded from anywhere, rendered through a pyvis Network."""
+    return to_pyvis(selection, settings).generate_html()
 
 
 def _write_atomically(path: Path, text: str) -> int:
@@ -737,6 +925,16 @@ def export_graph(network: nx.MultiDiGraph, fmt: str) -> nx.MultiDiGraph:
                 attrs[key] = str(a[key])
         if a.get("quote") is not None:
             attrs["isQuote"] = bool(a["quote"])
+        if a.get("rules"):
+            attrs["rules"] = "; ".join(a["rules"])
+        code = a.get("code") or {}
+        for key, name in (("cameo", "cameo"), ("plover", "plover"), ("ploverMode", "ploverMode")):
+            if code.get(key):
+                attrs[name] = str(code[key])
+        country = a.get("country") or {}
+        for key, name in (("iso3", "iso3"), ("cameo", "cameoActorCode"), ("wikipedia", "wikipedia"), ("dbpedia", "dbpedia")):
+            if country.get(key):
+                attrs[name] = str(country[key])
         if fmt == "gexf":
             colour = colours[a["cls"]]
             attrs["viz"] = {"color": {"r": int(colour[1:3], 16), "g": int(colour[3:5], 16),

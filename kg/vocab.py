@@ -26,6 +26,9 @@ class KG(DefinedNamespace):
     Meeting: URIRef
     Statement: URIRef
     Ceasefire: URIRef
+    StatusObservation: URIRef
+    Accusation: URIRef
+    Curation: URIRef
     Document: URIRef
     TextSpan: URIRef
     Place: URIRef
@@ -65,6 +68,16 @@ class KG(DefinedNamespace):
     evidence: URIRef
     document: URIRef
     mentionedIn: URIRef
+    statusObservation: URIRef
+    observedStatus: URIRef
+    accuser: URIRef
+    accused: URIRef
+    concerns: URIRef
+    curationAction: URIRef
+    changedAttribute: URIRef
+    previousValue: URIRef
+    newValue: URIRef
+    reason: URIRef
     # datatype properties
     title: URIRef
     date: URIRef
@@ -73,6 +86,16 @@ class KG(DefinedNamespace):
     meetingKind: URIRef
     isQuote: URIRef
     sentenceIndex: URIRef
+    # interop and provenance of facts (kg/codes.py, kg/nlp/data/codes.yaml)
+    EventCode: URIRef
+    CameoScheme: URIRef
+    PloverScheme: URIRef
+    eventCode: URIRef  # object property: event or statement -> its CAMEO code
+    ploverType: URIRef  # object property: CAMEO code -> PLOVER event type
+    ploverMode: URIRef  # datatype
+    rule: URIRef  # datatype: the id of a pattern or trigger that produced a fact
+    isoCode: URIRef  # datatype: ISO 3166-1 alpha-3 of a Country
+    cameoCode: URIRef  # datatype: CAMEO actor code of a Country
 
 
 class NIF(DefinedNamespace):
@@ -113,7 +136,8 @@ KGD = Namespace(DATA_BASE)
 
 # One prefix per kind of data node keeps Turtle readable ("doc:000_x", not "kgd:doc\/000_x").
 DATA_PREFIXES = {name: Namespace(f"{DATA_BASE}{name}/") for name in
-                 ("doc", "span", "actor", "place", "role", "meeting", "statement", "ceasefire", "graph")}
+                 ("doc", "span", "actor", "place", "role", "meeting", "statement", "ceasefire", "graph",
+                  "observation", "accusation", "curation", "curator", "code")}
 
 PREFIXES = {
     **DATA_PREFIXES,

@@ -80,3 +80,11 @@ def test_extract_records_carry_their_rules_and_typed_event_references(nlp):
     said = next(s for s in x.statements if "meet in Brussels" in s.text)
     assert said.about and all(isinstance(ref, EventRef) and ref.kind == "meeting" for ref in said.about)
     assert all(0 <= ref.index < len(x.meetings) for ref in said.about)
+
+
+def test_explain_shows_accusations_and_their_ceasefire(nlp):
+    text = "Azerbaijan accused Armenia of violating the ceasefire on Sunday."
+    result = CliRunner().invoke(main, ["explain", text, "--published", "2023-03-20"])
+    assert result.exit_code == 0, result.output
+    assert "Accusation: Armenia violated a ceasefire, by the account of Azerbaijan; date 2023-03-19" in result.output
+    assert "[ceasefire 1]" in result.output and "rules: accusation.verb, accusation.of_act" in result.output

@@ -107,8 +107,17 @@ def _problems(case: dict, res: Resolved) -> list[str]:
               and v.has_all(c.get("mediators", []), x.mediators) and x.status == c["status"]]
         if not ok:
             out.append(f"ceasefire {c} missing; have {[(x.parties, x.mediators, x.status) for x in res.ceasefires]}")
-    # nothing invented: no more events of a class than the case allows (required + optional)
-    for key, have in (("meetings", res.meetings), ("statements", res.statements), ("ceasefires", res.ceasefires)):
+    for a in required(case.get("accusations")):
+        ok = [x for x in res.accusations if v.ids(a["accused"]) & {x.accused}
+              and (v.ids(a["accuser"]) & {x.accuser} if a["accuser"] is not None else x.accuser is None)]
+        if not ok:
+            out.append(f"accusation {a} missing; have {[(x.accuser, x.accused) for x in res.accusations]}")
+    # nothing invented: no more events of a class than the case allows (required + optional); a
+    # case without an accusations column is not checked for them
+    checked = [("meetings", res.meetings), ("statements", res.statements), ("ceasefires", res.ceasefires)]
+    if "accusations" in case:
+        checked.append(("accusations", res.accusations))
+    for key, have in checked:
         allowed = len(case.get(key) or [])
         if len(have) > allowed:
             out.append(f"{len(have)} {key} extracted, {allowed} expected: {[getattr(x, 'text', None) or x for x in have]}")
@@ -151,7 +160,7 @@ def test_extract_sentence_table_is_large_enough():
 def test_extract_evidence_slices_the_text(results):
     texts = {c["id"]: c["text"] for c in CASES}
     for doc_id, res in results.items():
-        for rec in (*res.roles, *res.meetings, *res.statements, *res.ceasefires):
+        for rec in (*res.roles, *res.meetings, *res.statements, *res.ceasefires, *res.accusations):
             for span in rec.evidence:
                 assert texts[doc_id][span.begin:span.end] == span.text
 

@@ -27,6 +27,13 @@ SATURDAY = dt.date(2024, 8, 17)
     ("10-month", SATURDAY, False, None),
     ("on Thursday", None, False, None),  # no publication date: no guess
     ("May 20", None, False, None),  # no year anywhere: no guess
+    # Days outside the calendar Python knows stay as their wording, never an error.
+    ("yesterday", dt.date(1, 1, 1), False, None),
+    ("on Friday", dt.date(1, 1, 1), False, None),  # 1 January of year 1 is a Monday
+    ("on Sunday", dt.date(9999, 12, 31), True, None),
+    ("tomorrow", dt.date(9999, 12, 31), True, None),
+    ("December 31", dt.date(9999, 12, 31), True, dt.date(9999, 12, 31)),
+    ("January 1", dt.date(9999, 12, 31), True, None),
 ])
 def test_extract_dates_resolve(text, published, future, expected):
     ref = resolve(text, published, future)

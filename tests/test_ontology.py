@@ -93,7 +93,9 @@ def test_ontology_contract_parsed():
 
 
 _CONCEPTS = {*MEETING_STATUS.values(), *MEETING_MODE.values(), *CEASEFIRE_STATUS.values()}
-_DATATYPE_PROPERTIES = {"title", "date", "dateText", "text", "meetingKind", "isQuote", "sentenceIndex"}
+_DATATYPE_PROPERTIES = {"title", "date", "dateText", "text", "meetingKind", "isQuote", "sentenceIndex",
+                        "curationAction", "changedAttribute", "previousValue", "newValue", "reason"}
+_DATATYPE_PROPERTIES |= {"rule", "isoCode", "cameoCode", "ploverMode"}  # interop (kg/codes.py)
 
 
 def _vocab_kind(name: str) -> URIRef:

@@ -90,6 +90,9 @@ def _count(build: Path, cls: str, *required: str) -> int:
     return len(nodes)
 
 
+# Queries with rows only when a curation file is applied (tests/test_curation.py has them).
+NEEDS_CURATION = {"curation.rq"}
+
 # One row per fact: what each query must count, in the data itself (independent of the engines).
 ONE_ROW_PER = {
     "meetings.rq": lambda b: _count(b, str(KG.Meeting), str(KG.status)),
@@ -99,6 +102,10 @@ ONE_ROW_PER = {
     "actors.rq": lambda b: sum(_count(b, str(c)) for c in (KG.Person, KG.Organization, KG.Country, KG.Group)),
     "document_counts.rq": lambda b: _count(b, str(KG.Document)),
     "evidence.rq": lambda b: sum(qd.predicate.value == str(KG.evidence) for qd in quads(b)),
+    "accusations.rq": lambda b: sum(qd.predicate.value == str(KG.evidence) for qd in quads(b)
+                                    if "/accusation/" in qd.subject.value),
+    "ceasefire_timeline.rq": lambda b: _count(b, str(KG.StatusObservation)),
+    "ceasefires_on_date.rq": lambda b: _count(b, str(KG.Ceasefire), str(KG.status)),
 }
 
 
@@ -111,6 +118,9 @@ def test_rdf_one_row_per_fact_in_every_query(story_build, path, engine):
         assert triples and len(triples) == len(set(triples))
         return
     rows = cli_rows(story_build, path.stem, engine)
+    if path.name in NEEDS_CURATION:
+        assert not rows
+        return
     assert rows, f"{path.name} finds nothing in the story"
     assert len(rows) == len(set(rows)), f"{path.name} repeats rows: {Counter(rows).most_common(1)}"
     if path.name in ONE_ROW_PER:
@@ -157,6 +167,6 @@ def test_rdf_one_row_per_fact_on_a_server(story_store, story_build, path):
         assert result.exit_code == 0, result.output
         bindings = json.loads(result.stdout)["results"]["bindings"]
         rows = [json.dumps(b, sort_keys=True) for b in bindings]
-        assert rows and len(rows) == len(set(rows))
+        assert (rows or path.name in NEEDS_CURATION) and len(rows) == len(set(rows))
         if path.name in ONE_ROW_PER:
             assert len(rows) == ONE_ROW_PER[path.name](story_build)

@@ -102,8 +102,8 @@ def test_store_load_one_named_graph_per_document(server):
     for iri, triples in expected.items():
         assert server.graph(iri) == triples
     text = report.text()
-    assert "2 document graphs (2 new, 0 replaced), 111 triples" in text
-    assert "entities graph" in text and "(new), 135 triples" in text and "note" not in text
+    assert "2 document graphs (2 new, 0 replaced), 114 triples" in text
+    assert "entities graph" in text and "(new), 146 triples" in text and "note" not in text
 
 
 def _without(build: Path, *, fact: str | None = None, document: str | None = None) -> Path:

@@ -116,7 +116,7 @@ def test_viz_network_reads_classes_edges_and_evidence(fixture_build):
     network = viz.read_network(fixture_build)
     classes = {c: sum(1 for _, a in network.nodes(data=True) if a["cls"] == c) for c in CLASSES}
     assert classes == {"Person": 4, "Organization": 1, "Country": 4, "Group": 1, "Role": 4,
-                       "Meeting": 3, "Statement": 3, "Ceasefire": 2}
+                       "Meeting": 3, "Statement": 3, "Ceasefire": 2, "Accusation": 0}
     props = {key for _, _, key in network.edges(keys=True)}
     assert props == {"participant", "speaker", "party", "mediator", "holder", "affiliation", "about", "location"}
     call = next(a for _, a in network.nodes(data=True) if a["label"] == "call: Antony Blinken, Gabi Ashkenazi")
@@ -375,6 +375,16 @@ def test_viz_export_network_for_gephi_and_cytoscape(fixture_build, tmp_path, fmt
     assert {"participant", "speaker", "party", "mediator", "holder", "about"} <= labels
 
 
+def test_viz_export_network_carries_rules_and_codes(seed_build, tmp_path):
+    graph = nx.read_graphml(viz.export_network(seed_build, "graphml", tmp_path / "kg.graphml"))
+    call = next(d for _, d in graph.nodes(data=True) if d.get("kind") == "call")
+    assert (call["cameo"], call["plover"], call["ploverMode"]) == ("041", "CONSULT", "phone")
+    assert "meeting.with" in call["rules"].split("; ")
+    israel = graph.nodes[str(KGD["actor/israel"])]
+    assert (israel["iso3"], israel["cameoActorCode"]) == ("ISR", "ISR")
+    assert israel["dbpedia"] == "http://dbpedia.org/resource/Israel"
+
+
 def test_viz_export_missing_build(tmp_path):
     with pytest.raises(GraphNotFound):
         viz.export_network(tmp_path, "graphml", tmp_path / "kg.graphml")
@@ -558,3 +568,198 @@ def test_viz_browser_hostile_focus_in_the_title(browser, hostile_fixture, tmp_pa
     assert focus in browser.evaluate("document.getElementById('kg-panel-body').textContent")  # the focus is open
     assert browser.evaluate("typeof window.__kgPwned") == "undefined"
     assert browser.evaluate("document.querySelectorAll('script').length") == 4
+
+
+# --------------------------------------------------------------------------- filters, timeline, panels
+
+# Reports from two outlets on three days (fictional people, real countries), built for real.
+OUTLET_ARTICLES = [
+    {"id": "r1", "title": "Kenya and Somalia talk", "published": "2023-03-06", "url": "https://news.example.org/r1",
+     "text": "Kenyan President Samuel Otieno met Somali President Abdi Warsame in Nairobi on Monday."},
+    {"id": "r2", "title": "A call", "published": "2023-03-08", "url": "https://www.wire.example.com/r2",
+     "text": "Kenyan President Samuel Otieno held a phone call with Ethiopian Prime Minister Lemma Tadesse on "
+             "Tuesday."},
+    {"id": "r3", "title": "Truce", "published": "2023-03-10", "url": "https://news.example.org/r3",
+     "text": "Sudan and South Sudan agreed to a ceasefire on Thursday, the African Union said."},
+]
+
+# Two dated status reports of the fixture's 2021 ceasefire, in the shape of kg:StatusObservation.
+OBSERVATIONS = """
+@prefix kg: <https://w3id.org/kg-news/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/kg-news/id/graph/entities> {
+  <https://w3id.org/kg-news/id/ceasefire/c1> kg:statusObservation <https://w3id.org/kg-news/id/observation/o2>,
+      <https://w3id.org/kg-news/id/observation/o1> .
+  <https://w3id.org/kg-news/id/observation/o1> a kg:StatusObservation ; kg:date "2021-05-20"^^xsd:date ;
+      kg:observedStatus kg:agreed .
+  <https://w3id.org/kg-news/id/observation/o2> a kg:StatusObservation ; kg:date "2021-05-21"^^xsd:date ;
+      kg:observedStatus kg:violated .
+}
+<https://w3id.org/kg-news/id/graph/000_d2de068a82ff7819> {
+  <https://w3id.org/kg-news/id/observation/o1> kg:evidence <https://w3id.org/kg-news/id/span/000_d2de068a82ff7819/267-473> .
+  <https://w3id.org/kg-news/id/observation/o2> kg:evidence <https://w3id.org/kg-news/id/span/000_d2de068a82ff7819/783-977> .
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def outlets_build(tmp_path_factory) -> Path:
+    from kg.pipeline import BuildSettings, build
+
+    folder = tmp_path_factory.mktemp("viz-outlets")
+    corpus = folder / "reports.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in OUTLET_ARTICLES), encoding="utf-8")
+    build(BuildSettings(inputs=(corpus,), out=folder / "out", progress=False, cache=False, html=False))
+    return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def lifecycle_fixture(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("viz-lifecycle")
+    (out / "kg.trig").write_text((DATA / "seeds.trig").read_text(encoding="utf-8") + OBSERVATIONS, encoding="utf-8")
+    return out
+
+
+def _visible(browser) -> list[dict]:
+    return browser.evaluate("kgViz.nodes.get().filter(n => !n.hidden).map(n => kgViz.data.nodes[n.id])")
+
+
+def test_viz_browser_date_range_and_source_filters(browser, outlets_build, tmp_path):
+    page = viz.write_page(outlets_build, tmp_path / "graph.html", ViewSettings()).path
+    _open(browser, page)
+    total = browser.evaluate("kgViz.visibleNodes")
+    sources = browser.evaluate("[...document.querySelectorAll('#kg-source option')].map(o => o.value)")
+    assert sources == ["", "news.example.org", "wire.example.com"]
+    docs = browser.evaluate("kgViz.data.documents")
+    day = {k: d["date"] for k, d in enumerate(docs)}
+
+    browser.evaluate("kgViz.setDateRange('2023-03-07', '2023-03-08')")
+    shown = _visible(browser)
+    assert 0 < len(shown) < total
+    for n in shown:  # a fact by its own date, else its documents'; an actor by its documents'
+        dates = [n["date"]] if n.get("date") and n["cls"] not in ("Person", "Country", "Organization", "Group") \
+            else [day[k] for k in n["docs"]]
+        assert any("2023-03-07" <= d <= "2023-03-08" for d in dates), n["label"]
+    assert any(n["cls"] == "Meeting" and n.get("kind") == "call" for n in shown)
+    assert not any(n["cls"] == "Ceasefire" for n in shown)
+    assert browser.evaluate("document.querySelectorAll('#kg-timeline-track .kg-range').length") == 1
+
+    browser.evaluate("kgViz.setDateRange('', ''); kgViz.setSource('news.example.org')")
+    shown = _visible(browser)
+    assert 0 < len(shown) < total
+    assert all(any(docs[k]["publisher"] == "news.example.org" for k in n["docs"]) for n in shown)
+    assert any(n["cls"] == "Ceasefire" for n in shown) and not any(n.get("kind") == "call" for n in shown)
+    browser.evaluate("kgViz.setSource(null)")
+    assert browser.evaluate("kgViz.visibleNodes") == total
+    assert browser.evaluate("kgViz.errors") == [] and _offline_requests(browser) == []
+
+
+def test_viz_browser_timeline_strip(browser, outlets_build, tmp_path):
+    page = viz.write_page(outlets_build, tmp_path / "graph.html", ViewSettings()).path
+    _open(browser, page)
+    items = browser.evaluate("kgViz.timeline()")
+    events = browser.evaluate("kgViz.data.nodes.map((n, k) => [n.cls, k]).filter(x => "
+                              "['Meeting', 'Ceasefire', 'Statement'].includes(x[0])).map(x => x[1])")
+    assert sorted(i["node"] for i in items if i["status"] is None) == sorted(events)  # one tick per event
+    reports = sum(len(n.get("lifecycle", [])) for n in browser.evaluate("kgViz.data.nodes"))
+    assert len([i for i in items if i["status"]]) == reports  # and one per dated status report
+    assert [i["date"] for i in items] == sorted(i["date"] for i in items)
+    assert browser.evaluate("document.querySelectorAll('#kg-timeline-track .kg-tick').length") == len(items)
+    assert browser.evaluate("document.getElementById('kg-timeline-start').textContent") == "2023-03-06"
+    assert browser.evaluate("document.getElementById('kg-timeline-end').textContent") == "2023-03-10"
+    call = browser.evaluate("kgViz.data.nodes.findIndex(n => n.kind === 'call')")
+    browser.evaluate(f"document.querySelector('.kg-tick[data-index=\"{call}\"]').click()")
+    assert browser.evaluate("kgViz.panelNode") == call
+    assert "call" in browser.evaluate("document.getElementById('kg-panel-body').textContent")
+    browser.evaluate("kgViz.setDateRange('2023-03-09', '')")
+    off = browser.evaluate("[...document.querySelectorAll('.kg-tick')].filter(t => !t.classList.contains('kg-off'))"
+                           ".map(t => +t.dataset.index)")
+    assert off and call not in off and browser.evaluate("kgViz.timelineTicks") == len(off)
+
+
+def test_viz_browser_evidence_panel_shows_rules_and_codes(browser, seed_build, tmp_path):
+    page = viz.write_page(seed_build, tmp_path / "graph.html", ViewSettings()).path
+    _open(browser, page)
+    call = browser.evaluate("kgViz.data.nodes.findIndex(n => n.cls === 'Meeting' && n.kind === 'call')")
+    rules = browser.evaluate(f"kgViz.data.nodes[{call}].rules")
+    assert rules and all("." in r for r in rules)
+    browser.evaluate(f"kgViz.select({call})")
+    panel = browser.evaluate("document.getElementById('kg-panel-body').textContent")
+    assert all(r in panel for r in rules) and "Read by rules" in panel
+    assert "CAMEO 041" in panel and "Discuss by telephone" in panel and "PLOVER CONSULT (phone)" in panel
+    codes = browser.evaluate("[...document.querySelectorAll('#kg-panel-body .kg-rules code')].map(c => c.textContent)")
+    assert codes == rules
+    israel = browser.evaluate("kgViz.data.nodes.findIndex(n => n.label === 'Israel')")
+    browser.evaluate(f"kgViz.select({israel})")
+    panel = browser.evaluate("document.getElementById('kg-panel-body').textContent")
+    assert "ISR" in panel and "https://en.wikipedia.org/wiki/Israel" in panel and "http://dbpedia.org/resource/Israel" in panel
+    assert browser.evaluate("document.querySelectorAll('#kg-panel-body a').length") == 0  # shown as text, no links
+
+
+def test_viz_browser_ceasefire_lifecycle_panel(browser, fixture_build, seed_build, lifecycle_fixture, tmp_path):
+    page = viz.write_page(fixture_build, tmp_path / "single.html", ViewSettings()).path  # one status, no reports
+    _open(browser, page)
+    truce = browser.evaluate("kgViz.data.nodes.findIndex(n => n.iri.endsWith('/ceasefire/c1'))")
+    browser.evaluate(f"kgViz.select({truce})")
+    panel = browser.evaluate("document.getElementById('kg-panel-body').textContent")
+    assert "Lifecycle" in panel and "Status: agreed (one status" in panel
+
+    page = viz.write_page(seed_build, tmp_path / "seeds.html", ViewSettings()).path  # a real build's reports
+    _open(browser, page)
+    for truce in browser.evaluate("kgViz.data.nodes.map((n, k) => [n.cls, k]).filter(x => x[0] === 'Ceasefire')"
+                                  ".map(x => x[1])"):
+        browser.evaluate(f"kgViz.select({truce})")
+        steps = browser.evaluate("[...document.querySelectorAll('#kg-panel-body ol.kg-lifecycle li')]"
+                                 ".map(li => li.textContent)")
+        lifecycle = browser.evaluate(f"kgViz.data.nodes[{truce}].lifecycle || []")
+        assert len(steps) == len(lifecycle)
+        for step, (day, status, _, sentence) in zip(steps, lifecycle):
+            assert step.startswith(f"{day or 'undated'} · {status or 'status unknown'}") and (sentence or "") in step
+
+    page = viz.write_page(lifecycle_fixture, tmp_path / "lifecycle.html", ViewSettings()).path
+    _open(browser, page)
+    truce = browser.evaluate("kgViz.data.nodes.findIndex(n => n.iri.endsWith('/ceasefire/c1'))")
+    browser.evaluate(f"kgViz.select({truce})")
+    steps = browser.evaluate("[...document.querySelectorAll('#kg-panel-body ol.kg-lifecycle li')].map(li => li.textContent)")
+    assert len(steps) == 2
+    assert steps[0].startswith("2021-05-20 · agreed") and steps[1].startswith("2021-05-21 · violated")
+    assert "Israel and Hamas agreed to a ceasefire" in steps[0] and "broken by Egypt" in steps[1]
+    reports = [i for i in browser.evaluate("kgViz.timeline()") if i["status"]]
+    assert [(i["date"], i["status"]) for i in reports] == [("2021-05-20", "agreed"), ("2021-05-21", "violated")]
+    assert browser.evaluate("kgViz.errors") == []
+
+
+def test_viz_network_reads_status_observations(lifecycle_fixture, fixture_build):
+    network = viz.read_network(lifecycle_fixture)
+    c1 = str(KGD["ceasefire/c1"])
+    assert [(d, s) for d, s, _, _ in network.nodes[c1]["lifecycle"]] == [("2021-05-20", "agreed"), ("2021-05-21", "violated")]
+    assert viz.read_network(fixture_build).nodes[c1]["lifecycle"] == ()
+
+
+@pytest.fixture(scope="module")
+def accusation_build(tmp_path_factory) -> Path:
+    from kg.pipeline import BuildSettings, build
+
+    folder = tmp_path_factory.mktemp("viz-accusation")
+    corpus = folder / "report.jsonl"
+    corpus.write_text(json.dumps({"id": "v1", "published": "2023-05-03", "url": "https://news.example.org/v1",
+                                  "text": "Sudan and South Sudan agreed to a ceasefire on Monday. On Tuesday Sudan "
+                                          "accused South Sudan of violating the ceasefire."}) + "\n", encoding="utf-8")
+    build(BuildSettings(inputs=(corpus,), out=folder / "out", progress=False, cache=False, html=False))
+    return folder / "out"
+
+
+def test_viz_browser_accusations_are_drawn(browser, accusation_build, tmp_path):
+    page = viz.write_page(accusation_build, tmp_path / "graph.html", ViewSettings()).path
+    _open(browser, page)
+    k = browser.evaluate("kgViz.data.nodes.findIndex(n => n.cls === 'Accusation')")
+    assert k >= 0 and browser.evaluate(f"kgViz.network.body.nodes[{k}].options.shape") == "custom"
+    props = {e[2]: browser.evaluate(f"kgViz.data.nodes[{e[1]}].label")
+             for e in browser.evaluate("kgViz.data.edges") if e[0] == k}
+    assert props["accuser"] == "Sudan" and props["accused"] == "South Sudan" and props["concerns"].startswith("ceasefire")
+    browser.evaluate(f"kgViz.select({k})")
+    panel = browser.evaluate("document.getElementById('kg-panel-body').textContent")
+    assert "CAMEO 112" in panel and "PLOVER ACCUSE (disapprove)" in panel and "Read by rule" in panel
+    assert "accused South Sudan of violating" in panel
+    assert any(i["node"] == k for i in browser.evaluate("kgViz.timeline()"))
+    assert browser.evaluate(CANVAS_INK)["inked"] > 500 and browser.evaluate("kgViz.errors") == []

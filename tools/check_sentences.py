@@ -36,12 +36,16 @@ CEASEFIRE_STATUSES = {"proposed", "under negotiation", "agreed", "in force", "vi
 ORG_FORMS = {"United Nations": ["UN", "U.N."], "European Union": ["EU", "E.U."]}
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 KEYS = {
-    "case": {"id", "published", "text", "actors", "not_actors", "roles", "meetings", "statements", "ceasefires"},
+    "case": {"id", "published", "text", "actors", "not_actors", "roles", "meetings", "statements", "ceasefires",
+             "accusations"},
     "actors": {"name", "type", "optional"},
     "roles": {"holder", "title", "affiliation", "optional"},
     "meetings": {"participants", "status", "mode", "location", "date", "date_text", "optional"},
     "statements": {"speaker", "contains", "quote", "optional"},
     "ceasefires": {"parties", "mediators", "status", "optional"},
+    # optional column: a case without it is not checked for accusations; `accuser: null` when the
+    # text itself reports the violation
+    "accusations": {"accuser", "accused", "optional"},
 }
 
 
@@ -129,7 +133,9 @@ def main() -> int:
                 published = as_date(case["published"])
             except ValueError:
                 err(f"bad published {case['published']!r}")
-        for col in ("actors", "roles", "meetings", "statements", "ceasefires"):
+        for col in ("actors", "roles", "meetings", "statements", "ceasefires", "accusations"):
+            if col == "accusations" and col not in case:
+                continue
             if not isinstance(case.get(col), list):
                 err(f"{col} must be a list")
                 case[col] = []
@@ -234,7 +240,15 @@ def main() -> int:
                 ref("mediator", p)
             if c.get("status") not in CEASEFIRE_STATUSES:
                 err(f"ceasefire status {c.get('status')!r}")
-        if not case["meetings"] and not case["statements"] and not case["ceasefires"]:
+        for a in case.get("accusations") or []:
+            if not isinstance(a, dict):
+                continue
+            if "accused" not in a or "accuser" not in a:
+                err(f"accusation needs accuser (null when the text itself reports it) and accused: {a}")
+            ref("accused", a.get("accused"))
+            if a.get("accuser") is not None:
+                ref("accuser", a["accuser"])
+        if not case["meetings"] and not case["statements"] and not case["ceasefires"] and not case.get("accusations"):
             negatives += 1
     if len(cases) < 60:
         errors.append(f"only {len(cases)} cases (at least 60 wanted)")

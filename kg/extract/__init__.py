@@ -10,6 +10,7 @@ document text exactly. The package follows the data flow:
     statements.py   \\
     meetings.py      > one reader per event kind, each owning its state
     ceasefires.py   /
+    accusations.py  who violated a ceasefire, by whose account
     assemble.py     the readers' records -> one Extraction
     grammar.py      parse-tree questions the readers share (subject, negation, tense ...)
     explain.py      why a sentence fired (`kg explain`)
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
+from kg.extract.accusations import read_accusations
 from kg.extract.assemble import assemble
 from kg.extract.ceasefires import read_ceasefires
 from kg.extract.context import DocContext
@@ -42,4 +44,5 @@ def extract(document: Document, doc: Doc, lex: Lexicon | None = None) -> Extract
     return assemble(ctx, table,
                     statements=read_statements(ctx, table, lex),
                     meetings=read_meetings(ctx, table, lex),
-                    ceasefires=read_ceasefires(ctx, table, lex))
+                    ceasefires=read_ceasefires(ctx, table, lex),
+                    accusations=read_accusations(ctx, table, lex))

@@ -9,12 +9,13 @@ import dataclasses
 
 from kg.extract.context import DocContext, Reading
 from kg.extract.mentions import MentionTable
-from kg.models import Actor, Ceasefire, EventRef, Extraction, Meeting, Place, Role, Statement, unique
+from kg.models import Accusation, Actor, Ceasefire, EventRef, Extraction, Meeting, Place, Role, Statement, unique
 
 
 def assemble(ctx: DocContext, table: MentionTable, statements: Reading[Statement], meetings: Reading[Meeting],
-             ceasefires: Reading[Ceasefire]) -> Extraction:
-    used = set(statements.actors | meetings.actors | ceasefires.actors)
+             ceasefires: Reading[Ceasefire], accusations: Reading[Accusation] | None = None) -> Extraction:
+    accusations = accusations or Reading((), frozenset())
+    used = set(statements.actors | meetings.actors | ceasefires.actors | accusations.actors)
     said = [_about(found.record, found.at, meetings, ceasefires) for found in statements.found]
     roles = _roles(ctx, table)
     for role in roles:
@@ -32,7 +33,8 @@ def assemble(ctx: DocContext, table: MentionTable, statements: Reading[Statement
     places = tuple(Place(k, v) for k, v in sorted(table.places.items()) if any(m.location == k for m in held))
     return Extraction(ctx.document, _actors(ctx, table, used), places, tuple(roles), held, tuple(said),
                       tuple(f.record for f in ceasefires.found),
-                      statements.warnings + meetings.warnings + ceasefires.warnings)
+                      statements.warnings + meetings.warnings + ceasefires.warnings + accusations.warnings,
+                      _concerning(accusations, ceasefires))
 
 
 def _about(statement: Statement, at: tuple[int, ...], meetings: Reading[Meeting],
@@ -66,6 +68,16 @@ def _signatories(held: tuple[Meeting, ...], ceasefires: Reading[Ceasefire]) -> t
             if truce is not None:
                 meeting = dataclasses.replace(meeting, participants=tuple(unique([*meeting.participants, *truce.parties])))
         out.append(meeting)
+    return tuple(out)
+
+
+def _concerning(accusations: Reading[Accusation], ceasefires: Reading[Ceasefire]) -> tuple[Accusation, ...]:
+    """The accusations with the ceasefire whose truce word they name (the readers share the word's offset)."""
+    out = []
+    for found in accusations.found:
+        index = next((i for i, f in enumerate(ceasefires.found) if set(found.at) & set(f.at)), None)
+        ref = EventRef("ceasefire", index) if index is not None else None
+        out.append(dataclasses.replace(found.record, ceasefire=ref))
     return tuple(out)
 
 

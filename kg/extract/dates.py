@@ -60,12 +60,15 @@ def resolve(text: str, published: dt.date | None, future: bool = False) -> DateR
     for article in w.articles:
         core = core.removeprefix(article + " ")
     value = None
-    if core in w.relative_days and published:
-        value = published + dt.timedelta(days=w.relative_days[core])
-    elif core in w.weekdays and published and not p.relative.search(wording):
-        value = _weekday(published, w.weekdays.index(core), future)
-    elif p.absolute.search(wording):
-        value = _absolute(wording, published, future)
+    try:
+        if core in w.relative_days and published:
+            value = published + dt.timedelta(days=w.relative_days[core])
+        elif core in w.weekdays and published and not p.relative.search(wording):
+            value = _weekday(published, w.weekdays.index(core), future)
+        elif p.absolute.search(wording):
+            value = _absolute(wording, published, future)
+    except OverflowError:  # "yesterday" of 1 January of year 1: no such day, the wording stays
+        value = None
     return DateRef(text=wording, value=value)
 
 
@@ -105,6 +108,6 @@ def _absolute(wording: str, published: dt.date | None, future: bool) -> dt.date 
         step = 1 if future and value < published else -1 if not future and value > published else 0
         try:
             value = value.replace(year=value.year + step)
-        except ValueError:  # 29 February in a year without one
+        except ValueError:  # 29 February in a year without one, or a year outside 1..9999
             return None
     return value

@@ -23,7 +23,7 @@ from kg.errors import InputError
 from kg.extract import extract
 from kg.extract.context import DocContext
 from kg.extract.mentions import find_mentions
-from kg.models import Ceasefire, Document, Extraction, Meeting, Role, Span, Statement
+from kg.models import Accusation, Ceasefire, Document, Extraction, Meeting, Role, Span, Statement
 from kg.nlp.lexicon import lexicon
 
 
@@ -123,8 +123,9 @@ def explain_document(document: Document, doc: Doc) -> DocumentReport:
     table = find_mentions(ctx, lex)
     names = {a.key: a.label for a in extraction.actors} | {p.key: p.label for p in extraction.places}
     records: dict[int, list[str]] = {}
-    found: list[Role | Meeting | Statement | Ceasefire] = [*extraction.roles, *extraction.meetings,
-                                                          *extraction.statements, *extraction.ceasefires]
+    found: list[Role | Meeting | Statement | Ceasefire | Accusation] = [
+        *extraction.roles, *extraction.meetings, *extraction.statements, *extraction.ceasefires,
+        *extraction.accusations]
     for record in found:
         first = _sentence_of(ctx, record.evidence[0])
         records.setdefault(first, []).append(_describe(record, names, ctx))
@@ -149,7 +150,7 @@ def _sentence_of(ctx: DocContext, span: Span) -> int:
     return len(ctx.sents) - 1
 
 
-def _describe(record: Role | Meeting | Statement | Ceasefire, names: dict[str, str], ctx: DocContext) -> str:
+def _describe(record: Role | Meeting | Statement | Ceasefire | Accusation, names: dict[str, str], ctx: DocContext) -> str:
     """One line: the record's kind, its fields by name, the rules that produced it, the other sentences it was read in."""
     def name(key: str | None) -> str:
         return names.get(key, key) if key else "-"
@@ -167,6 +168,10 @@ def _describe(record: Role | Meeting | Statement | Ceasefire, names: dict[str, s
         about = ", ".join(f"{ref.kind} {ref.index + 1}" for ref in record.about)
         line = (f"Statement by {name(record.speaker)} ({'quote' if record.quote else 'reported'}): "
                 f"{_short(record.text)}" + (f" [about {about}]" if about else ""))
+    elif isinstance(record, Accusation):
+        concerns = f" [ceasefire {record.ceasefire.index + 1}]" if record.ceasefire else ""
+        line = (f"Accusation: {name(record.accused)} violated a ceasefire, by the account of "
+                f"{name(record.accuser) if record.accuser else 'the article'}; date {_date(record.date)}{concerns}")
     else:
         line = (f"Ceasefire: parties {who(record.parties)}; mediators {who(record.mediators)}; "
                 f"status {record.status or '-'}, date {_date(record.date)}")

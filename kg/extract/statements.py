@@ -13,6 +13,8 @@ from spacy.tokens import Span, Token
 
 from kg.extract.context import DocContext, Found, Reading
 from kg.extract.mentions import MentionTable
+from kg.extract.mentions.voices import voice_at
+from kg.models import Span as Evidence
 from kg.models import Statement, unique
 from kg.nlp.lexicon import Lexicon
 
@@ -41,22 +43,73 @@ def read_statements(ctx: DocContext, table: MentionTable, lex: Lexicon) -> Readi
 class _StatementReader:
     def __init__(self, ctx: DocContext, table: MentionTable, lex: Lexicon):
         self.ctx, self.table, self.words, self.g = ctx, table, lex.speech, ctx.grammar
+        # "agreed on a truce", "agreed on talks": an agreement on an event is that event, not speech
+        self.event_nouns = frozenset(lex.ceasefires.nouns) | frozenset(lex.meetings.nouns)
         self.found: list[Found[Statement]] = []
         self.actors: set[str] = set()
+        self.pronouns = lex.actors.singular_pronouns - lex.actors.object_pronouns
+        self.joined: set[int] = set()  # sentences read as the end of the one before
 
     # ---- triggers -------------------------------------------------------------------------------
     def read(self, sent: Span) -> None:
-        w = self.words
         quotes = self.g.quote_spans(sent, self.ctx.text)
         if self._continued_quote(sent, quotes):
             return
+        before = len(self.found)
+        self._read_verbs(sent, quotes)
+        self._voiced(sent, before)
+
+    def _voiced(self, sent: Span, before: int) -> None:
+        """A claim in a transcript's turn or after "X said:" is the speaker's statement (unless a
+        verb of the sentence already gave it to them); questions and short phrases are not."""
+        voice = voice_at(self.table.voices, sent.end_char - 1, whole=True)
+        if sent.start in self.joined or voice is None or voice.key is None or \
+                any(f.record.speaker == voice.key for f in self.found[before:]) or sent.text[:1].islower():
+            return  # said by a verb of the sentence already, or the tail of a sentence cut in two
+        text = self.ctx.text
+        begin = max(sent.start_char, voice.begin)
+        end = sent.end_char
+        while end > begin and text[end - 1].isspace():
+            end -= 1
+        while begin < end and text[begin].isspace():
+            begin += 1
+        body = text[begin:end]
+        toks = [t for t in sent if t.idx >= begin]
+        if not body or body.rstrip(self.g.words.quotes)[-1:] == "?" or \
+                len([t for t in toks if t.is_alpha]) < self.words.voiced_min_words or \
+                not any(t.pos_ in {"VERB", "AUX"} for t in toks):
+            return
+        subjects = [c for c in toks if c.dep_ in {"nsubj", "nsubjpass", "expl", "csubj"}]
+        if not subjects or any(c.lower_ in self.words.addressee_pronouns and c.head.i == sent.root.i
+                               or c.head.dep_ == "advcl" for c in subjects if c.lower_ in self.words.addressee_pronouns):
+            return  # "And sorry to keep you waiting.", "you shouldn't be reporting": no claim
+        evidence = self.ctx.evidence(sent)
+        n = self.ctx.sent_index[sent.start] + 1
+        if n < len(self.ctx.sents) and self.ctx.sents[n].text[:1].islower() and \
+                self.ctx.sents[n].start not in self.ctx.skip and "\n" not in text[end:self.ctx.sents[n].start_char]:
+            # "... I see you" + "and I hear you.": a sentence the splitter cut in two is one claim
+            nxt = self.ctx.sents[n]
+            end = nxt.end_char
+            while end > begin and text[end - 1].isspace():
+                end -= 1
+            body = text[begin:end]
+            self.joined.add(nxt.start)
+            evidence = Evidence(evidence.doc_id, evidence.begin, end, text[evidence.begin:end])
+        said = _Said(self.g.strip_quote(body), begin, end, False, "statement." + voice.rule)
+        self._add(Statement(voice.key, said.text, False, (), self.ctx.date_of(sent.root, future=False),
+                            (evidence,), (said.rule,)), said)
+
+    def _read_verbs(self, sent: Span, quotes: Quotes) -> None:
+        w = self.words
         for token in sent:
             source = self.ctx.args.args("statement.according_to", token)
             if source:
                 self._according(sent, token, source[0], quotes)
                 continue
             lemma = token.lemma_.lower()
-            if token.pos_ not in {"VERB", "AUX"} or lemma not in w.reporting_verbs:
+            if token.pos_ not in {"VERB", "AUX"} or lemma not in w.reporting_verbs and lemma not in w.readout_verbs:
+                continue
+            if lemma in w.readout_verbs and lemma not in w.reporting_verbs and self._readout_elsewhere(token):
                 continue
             needs_obj = w.object_required
             if lemma in needs_obj:
@@ -67,6 +120,11 @@ class _StatementReader:
             if lemma in w.particle_required and \
                     not self.g.introduces_speech(token, w.particle_required[lemma], w.particles_not_speech):
                 continue
+            if lemma in w.clause_or_particle and not any(
+                    c.dep_ in {"ccomp", "xcomp"} or c.dep_ == "prep" and c.lower_ in w.clause_or_particle[lemma]
+                    and not any(o.dep_ == "pobj" and o.lemma_.lower() in self.event_nouns for o in c.children)
+                    for c in token.children):
+                continue  # "agreed to a ceasefire": an act, not speech
             if lemma in w.clause_only and not any(c.dep_ == "ccomp" for c in token.children) and \
                     not any(q[0] <= token.idx + 200 and abs(q[1] - token.idx) < 200 for q in quotes) and \
                     not (token.dep_ in {"advcl", "parataxis", "ccomp"} and self._attributed(token)):
@@ -80,10 +138,25 @@ class _StatementReader:
             if said is None:
                 continue
             subj = self._subject(token)
-            speakers = unique([speaker, *self.table.actors_at(subj)])
+            speakers = [speaker] if subj is not None and subj.lower_ in self.pronouns else \
+                unique([speaker, *self.table.actors_at(subj)])
             for who in speakers:  # a joint statement is each signatory's statement
                 self._add(Statement(who, said.text, said.quote, (), self.ctx.date_of(token, future=False),
                                     (self.ctx.evidence(sent),), (f"statement.verb.{lemma}", said.rule)), said)
+
+    def _readout_elsewhere(self, verb: Token) -> bool:
+        """A readout verb inside what another verb reports ("Price said the Secretary welcomed ..."),
+        or with a conversation partner ("spoke with X about Y"): not a statement of its own."""
+        w = self.words
+        if any(c.dep_ == "prep" and c.lower_ in w.conversation_preps and
+               any(p.dep_ == "pobj" and self.table.actor_at(p) for p in c.children) for c in verb.children):
+            return True
+        head = verb
+        while head.dep_ in {"ccomp", "xcomp", "conj", "advcl"} and head.head.i != head.i:
+            head = head.head
+            if head.lemma_.lower() in w.reporting_verbs and head.pos_ in {"VERB", "AUX"}:
+                return True
+        return False
 
     def _continued_quote(self, sent: Span, quotes: Quotes) -> bool:
         """A sentence that is only a quote, right after a quoted statement, goes on with its speaker."""
@@ -120,6 +193,19 @@ class _StatementReader:
                                 (self.ctx.evidence(sent),), (said.rule,)), said)
 
     # ---- arguments ------------------------------------------------------------------------------
+    def _current_speaker(self, verb: Token) -> str | None:
+        """The person whose statement is the last one, in this sentence or the two before."""
+        if not self.found:
+            return None
+        sents = self.ctx.sents
+        n = self.ctx.sent_index[verb.i]
+        since = sents[max(0, n - 2)].start_char
+        last = self.found[-1].record
+        info = self.table.actors.get(last.speaker)
+        if last.evidence[0].end < since or info is None or info.kind != "Person":
+            return None
+        return last.speaker
+
     def _subject(self, verb: Token) -> Token | None:
         return self.g.subject(verb)
 
@@ -131,6 +217,14 @@ class _StatementReader:
         subj = self._subject(verb)
         if subj is None:
             return None
+        if subj.lower_ in self.pronouns:
+            sent = self.ctx.sent_of(verb)
+            resolved = self.table.actors.get(self.table.actor_at(subj) or "")
+            opens = self.ctx.text[sent.start_char:sent.end_char].lstrip()[:1]
+            if opens and opens in self.g.words.opening_quotes + '"' or resolved is None or resolved.kind != "Person":
+                current = self._current_speaker(verb)
+                if current is not None:
+                    return current  # '"...," he added': the one who has been speaking
         for cand in [subj, *[c for c in subj.head.children if c.dep_ in {"nsubj"} and c.i != subj.i]]:
             key = self.table.actor_at(cand)
             if key:

@@ -74,13 +74,18 @@ class SpeechWords:
     """What makes a Statement (data/speech.yaml)."""
 
     reporting_verbs: Words
+    readout_verbs: Words
+    conversation_preps: Words
     object_required: Mapping[str, Words]
     clause_only: Words
     particle_required: Mapping[str, Words]
     particles_not_speech: Words
+    clause_or_particle: Mapping[str, Words]
     content_preps: Words
     object_is_content: Words
     attribution_markers: Words
+    voiced_min_words: int
+    addressee_pronouns: Words
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,10 @@ class TitleWords:
     leader_titles: Words
     honorifics: Words
     name_titles: Words
+    academic_titles: Words
+    name_particles: Words
+    name_suffixes: Words
+    acronym_skip: Words
     counterpart_titles: Words
     leader_descriptions: Words
     affiliation_preps: Words
@@ -116,6 +125,14 @@ class ActorWords:
     singular_pronouns: Words
     plural_pronouns: Words
     neuter_pronouns: Words
+    joint_nouns: Words
+    document_nouns: Words
+    document_preps: Words
+    joint_modifiers: Words
+    object_pronouns: Words
+    first_person_singular: Words
+    first_person_plural: Words
+    reporter_labels: Words
 
 
 @dataclass(frozen=True)
@@ -216,6 +233,20 @@ class CeasefireWords:
 
 
 @dataclass(frozen=True)
+class AccusationWords:
+    """What makes an Accusation of violating a ceasefire (data/accusations.yaml)."""
+
+    accusing_verbs: Words
+    violation_verbs: Words
+    violation_nouns: Words
+    reciprocal_objects: Words
+    mutual_verbs: Words
+    mutual_nouns: Words
+    denial_verbs: Words
+    none_determiners: Words
+
+
+@dataclass(frozen=True)
 class NoiseWords:
     """Scraped-page noise (data/noise.yaml): regular expressions and thresholds."""
 
@@ -257,6 +288,7 @@ class Lexicon:
     ceasefires: CeasefireWords
     noise: NoiseWords
     dates: DateWords
+    accusations: AccusationWords
     # normalised surface form -> known actor (countries, their aliases, demonyms, governments; organisations)
     names: Mapping[str, KnownActor]
     demonyms: Mapping[str, KnownActor]  # "israeli" -> Israel
@@ -382,6 +414,7 @@ def lexicon() -> Lexicon:
         titles=titles, actors=load_section(ActorWords, "actors.yaml"), places=load_section(PlaceWords, "places.yaml"),
         meetings=load_section(MeetingWords, "meetings.yaml"), ceasefires=load_section(CeasefireWords, "ceasefires.yaml"),
         noise=load_section(NoiseWords, "noise.yaml"), dates=load_section(DateWords, "dates.yaml"),
+        accusations=load_section(AccusationWords, "accusations.yaml"),
         names=types.MappingProxyType(names), demonyms=types.MappingProxyType(demonyms),
         capitals=types.MappingProxyType(capitals),
         title_heads=frozenset(h.lower() for h in titles.heads),

@@ -6,6 +6,26 @@
   var data = JSON.parse(document.getElementById("kg-data").textContent);
   var $ = function (id) { return document.getElementById(id); };
   var nf = new Intl.NumberFormat("en");
+  // The nodes and edges are a pyvis Network's (kg.network() in Python): each node a dict of
+  // vis-network fields (label, shape, color, size, value, x, y...) and kg's own fields (iri, cls,
+  // docs, evidence, rules...). Nodes a user added in Python may lack kg's fields: defaults here.
+  var idIndex = new Map();
+  data.nodes.forEach(function (n, k) {
+    idIndex.set(n.id, k);
+    if (n.label === undefined || n.label === null) n.label = String(n.id);
+    n.label = String(n.label);
+    if (!n.cls) n.cls = n.group ? String(n.group) : "Other";
+    if (!Array.isArray(n.docs)) n.docs = [];
+    if (!Array.isArray(n.evidence)) n.evidence = [];
+    if (!Array.isArray(n.rules)) n.rules = [];
+    if (typeof n.degree !== "number") n.degree = 0;
+    if (typeof n.betweenness !== "number") n.betweenness = 0;
+    if (!n.iri) n.iri = String(n.id);
+  });
+  // Edges as [from index, to index, property name]: pyvis's from/to are node ids.
+  data.edgeList = data.edges;
+  data.edges = data.edgeList.filter(function (e) { return idIndex.has(e.from) && idIndex.has(e.to); })
+    .map(function (e) { return [idIndex.get(e.from), idIndex.get(e.to), String(e.prop || e.label || e.title || "")]; });
   var N = data.nodes.length, E = data.edges.length;
   var BIG = N > 1500, HUGE = N > 6000;
   var LABEL_MAX = 38;
@@ -59,6 +79,7 @@
       case "triangleDown": return polygon(c, c - r * 0.2, r * 1.1, 3, Math.PI / 2);
       case "diamond": return polygon(c, c, r * 1.15, 4, 0);
       case "octagon": return polygon(c, c, r * 1.05, 8, Math.PI / 8);
+      case "pentagon": return polygon(c, c + r * 0.08, r * 1.1, 5, -Math.PI / 2);
       case "star":
         var pts = [];
         for (var k = 0; k < 10; k++) {
@@ -94,19 +115,22 @@
     return svg;
   }
   function darker(hex) {
+    if (!/^#[0-9a-fA-F]{6}$/.test(String(hex))) return hex;
     var n = parseInt(hex.slice(1), 16), f = 0.62;
     var r = Math.round((n >> 16) * f), g = Math.round(((n >> 8) & 255) * f), b = Math.round((n & 255) * f);
     return "#" + ((1 << 24) + (r << 16) + (g << 8) + b).toString(16).slice(1);
   }
-  // vis-network has no octagon: Ceasefire nodes are drawn here, label included.
-  function octagonRenderer(o) {
+  // vis-network has no octagon or pentagon: Ceasefire and Accusation nodes are drawn here, label included.
+  var CUSTOM = { octagon: [8, Math.PI / 8, 1.05], pentagon: [5, -Math.PI / 2, 1.1] };
+  function customRenderer(shape) { return function (o) { return polygonRenderer(o, CUSTOM[shape]); }; }
+  function polygonRenderer(o, form) {
     var ctx = o.ctx, st = o.style, r = st.size, x = o.x, y = o.y;
     return {
       drawNode: function () {
-        var pts = polygon(x, y, r * 1.05, 8, Math.PI / 8);
+        var pts = polygon(x, y, r * form[2], form[0], form[1]);
         ctx.beginPath();
         ctx.moveTo(pts[0][0], pts[0][1]);
-        for (var k = 1; k < 8; k++) ctx.lineTo(pts[k][0], pts[k][1]);
+        for (var k = 1; k < pts.length; k++) ctx.lineTo(pts[k][0], pts[k][1]);
         ctx.closePath();
         ctx.fillStyle = st.color; ctx.fill();
         ctx.lineWidth = st.borderWidth; ctx.strokeStyle = st.borderColor; ctx.stroke();
@@ -131,57 +155,49 @@
                highlight: { background: c.color, border: "#000000" }, hover: { background: c.color, border: "#000000" } },
       borderWidth: 1, borderWidthSelected: 3
     };
-    if (c.shape === "octagon") { g.shape = "custom"; g.ctxRenderer = octagonRenderer; }
-    else g.shape = c.shape;
-    groups[c.name] = g;
+    groups[c.name] = g;  // colours only: each node's own shape (kg's class shape, or the user's) wins
   });
+  // The vis-network fields of a pyvis node that the page passes on (never "title": vis would show it as HTML).
+  var STYLE = ["color", "size", "borderWidth", "font", "mass", "physics", "fixed", "opacity", "level", "margin"];
   var visNodes = new Array(N);
   for (var i = 0; i < N; i++) {
     var n = data.nodes[i];
-    visNodes[i] = { id: i, label: short(n.label), group: n.cls, value: n.degree, x: n.x, y: n.y };
+    var v = { id: i, label: short(n.label), group: groups[n.cls] ? n.cls : undefined,
+              value: typeof n.value === "number" ? n.value : n.degree, x: n.x, y: n.y };
+    var shape = typeof n.shape === "string" && n.shape !== "image" && n.shape !== "circularImage" ? n.shape
+      : (classInfo[n.cls] || {}).shape || "dot";
+    if (CUSTOM[shape]) { v.shape = "custom"; v.ctxRenderer = customRenderer(shape); }  // vis-network has none
+    else v.shape = shape;
+    STYLE.forEach(function (key) { if (n[key] !== undefined && n[key] !== null) v[key] = n[key]; });
+    visNodes[i] = v;
   }
   var edgeLabels = E <= 400;
   $("kg-edge-labels").checked = edgeLabels;
+  var ESTYLE = ["width", "dashes", "smooth", "physics", "length", "font"];
+  var shownEdges = data.edgeList.filter(function (e) { return idIndex.has(e.from) && idIndex.has(e.to); });
   var visEdges = new Array(E);
   for (var j = 0; j < E; j++) {
-    var e = data.edges[j], colour = (propInfo[e[2]] || {}).color || "#999999";
+    var e = data.edges[j], raw = shownEdges[j];
+    var colour = typeof raw.color === "string" ? raw.color : (propInfo[e[2]] || {}).color || "#999999";
     visEdges[j] = { id: j, from: e[0], to: e[1], label: edgeLabels ? e[2] : undefined,
                     color: { color: colour, highlight: darker(colour), hover: darker(colour), opacity: 0.85 } };
+    if (raw.arrows !== undefined && raw.arrows !== "to") visEdges[j].arrows = raw.arrows;  // "to": pyvis's default
+    ESTYLE.forEach(function (key) { if (raw[key] !== undefined && raw[key] !== null) visEdges[j][key] = raw[key]; });
   }
   var nodes = new vis.DataSet(visNodes);
   var edges = new vis.DataSet(visEdges);
 
-  // Physics refines the layout computed by kg, then stops: fewer iterations the bigger the graph,
-  // none above kg's limit (data.physics false), where kg's layout is kept as it is.
-  var PHYSICS = N > 0 && data.physics;
-  // One iteration costs ~30 us per node in headless Chromium on 2 cores (bench/viz.md): ~2.5 s in all.
-  var iterations = Math.max(20, Math.min(300, Math.round(80000 / Math.max(N, 1))));
-  var options = {
-    autoResize: true,
-    groups: groups,
-    nodes: {
-      font: { size: N <= 300 ? 16 : 14, face: "system-ui, sans-serif", color: "#1f2328", strokeWidth: 3, strokeColor: "#ffffff" },
-      scaling: { min: 9, max: 42, label: { enabled: false, drawThreshold: 5 } }
-    },
-    edges: {
-      width: 1.2, selectionWidth: 2,
-      arrows: { to: { enabled: !BIG, scaleFactor: 0.45 } },
-      font: { size: 10, color: "#57606a", strokeWidth: 3, strokeColor: "#ffffff", align: "middle" },
-      smooth: N <= 300 ? { enabled: true, type: "continuous", roundness: 0.3 } : false
-    },
-    layout: { randomSeed: 7, improvedLayout: false },
-    physics: {
-      enabled: PHYSICS,
-      solver: "forceAtlas2Based",
-      forceAtlas2Based: { gravitationalConstant: N <= 300 ? -75 : -60, centralGravity: 0.012,
-                          springLength: N <= 300 ? 110 : 100, springConstant: 0.06,
-                          damping: 0.5, avoidOverlap: N <= 300 ? 0.4 : N <= 1500 ? 0.2 : 0 },
-      maxVelocity: 60, minVelocity: 1.5, timestep: 0.5,
-      stabilization: { enabled: PHYSICS, iterations: iterations, updateInterval: Math.max(5, Math.round(iterations / 20)), fit: true }
-    },
-    interaction: { hover: !HUGE, tooltipDelay: 150, hideEdgesOnDrag: BIG, hideEdgesOnZoom: HUGE,
-                   multiselect: false, navigationButtons: false, keyboard: false }
-  };
+  // The options are the pyvis Network's (kg sets them for the graph's size: physics refines kg's
+  // layout, then stops; none above kg's limit); the groups draw kg's classes.
+  var options = data.options && typeof data.options === "object" ? data.options : {};
+  if (options.configure) options.configure = { enabled: false };  // its panel would need the network
+  options.autoResize = true;
+  options.groups = groups;
+  options.physics = options.physics || {};
+  var PHYSICS = N > 0 && options.physics.enabled !== false;
+  options.physics.enabled = PHYSICS;
+  if (options.physics.stabilization && typeof options.physics.stabilization === "object") options.physics.stabilization.enabled = PHYSICS;
+  options.interaction = options.interaction || {};
   var container = $("kg-network");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
   var s0 = data.stats;
@@ -263,6 +279,84 @@
   });
   docSelect.addEventListener("change", applyFilters);
 
+  // Sources: where the documents come from (a URL's host, else the source as given).
+  var UNKNOWN_SOURCE = "(unknown source)";
+  function publisherOf(k) { var d = data.documents[k]; return d && d.publisher ? d.publisher : UNKNOWN_SOURCE; }
+  var sourceSelect = $("kg-source"), sourceCounts = {};
+  data.documents.forEach(function (d, k) { var p = publisherOf(k); sourceCounts[p] = (sourceCounts[p] || 0) + 1; });
+  var allSources = el("option", null, "All sources (" + nf.format(Object.keys(sourceCounts).length) + ")");
+  allSources.value = "";
+  sourceSelect.appendChild(allSources);
+  Object.keys(sourceCounts).sort().forEach(function (p) {
+    var o = el("option", null, p + " (" + nf.format(sourceCounts[p]) + " document" + (sourceCounts[p] === 1 ? "" : "s") + ")");
+    o.value = p;
+    sourceSelect.appendChild(o);
+  });
+  sourceSelect.addEventListener("change", applyFilters);
+
+  // Dates: the range the date inputs set (ISO days compare as strings).
+  var dateFrom = "", dateTo = "";
+  var timelineItems = [];  // [day, node index, class, observation status or null]
+  data.nodes.forEach(function (n, k) {
+    if (ACTORS[n.cls] || n.cls === "Role") return;
+    var day = when(n);
+    if (day) timelineItems.push([day, k, n.cls, null]);
+    (n.lifecycle || []).forEach(function (o) { if (o[0]) timelineItems.push([o[0], k, n.cls, o[1] || "status unknown"]); });
+  });
+  timelineItems.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]; });
+  var firstDay = timelineItems.length ? timelineItems[0][0] : "", lastDay = timelineItems.length ? timelineItems[timelineItems.length - 1][0] : "";
+  data.documents.forEach(function (d) {
+    if (d.date && (!firstDay || d.date < firstDay)) firstDay = d.date;
+    if (d.date && (!lastDay || d.date > lastDay)) lastDay = d.date;
+  });
+  ["kg-date-from", "kg-date-to"].forEach(function (id) {
+    var input = $(id);
+    if (firstDay) { input.min = firstDay; input.max = lastDay; }
+    input.addEventListener("change", function () {
+      dateFrom = $("kg-date-from").value; dateTo = $("kg-date-to").value; applyFilters();
+    });
+  });
+  $("kg-date-clear").addEventListener("click", function () { state.setDateRange("", ""); });
+  if (!firstDay) $("kg-dates").hidden = true;
+
+  // The timeline strip: one tick per dated event (its date, else its first document's), one
+  // smaller tick per dated status report of a ceasefire; click a tick to open the event.
+  var track = $("kg-timeline-track");
+  function dayNumber(day) { return Date.UTC(+day.slice(0, 4), +day.slice(5, 7) - 1, +day.slice(8, 10)) / 864e5; }
+  function drawTimeline() {
+    clear(track);
+    if (!timelineItems.length) { $("kg-timeline").hidden = true; state.timelineTicks = 0; return; }
+    var t0 = dayNumber(firstDay), span = Math.max(1, dayNumber(lastDay) - t0);
+    function at(day) { return (2 + 96 * (dayNumber(day) - t0) / span).toFixed(2) + "%"; }
+    $("kg-timeline-start").textContent = firstDay;
+    $("kg-timeline-end").textContent = lastDay;
+    if (dateFrom || dateTo) {
+      var range = el("div", "kg-range"), a = dateFrom && dateFrom > firstDay ? dateFrom : firstDay;
+      var b = dateTo && dateTo < lastDay ? dateTo : lastDay;
+      range.style.left = at(a);
+      range.style.width = "calc(" + at(b < a ? a : b) + " - " + at(a) + ")";
+      track.appendChild(range);
+    }
+    var shown = 0;
+    timelineItems.forEach(function (item) {
+      var k = item[1], n = data.nodes[k];
+      var tick = el("span", "kg-tick" + (item[3] ? " kg-observation" : "") + (hiddenNow[k] || (item[3] && !inRange(item[0])) ? " kg-off" : ""));
+      tick.style.left = at(item[0]);
+      tick.style.background = (classInfo[item[2]] || {}).color || "#888888";
+      tick.title = item[0] + " · " + (item[3] ? item[3] + " · " : "") + n.label;  // an attribute: text, never HTML
+      tick.dataset.index = String(k);
+      tick.tabIndex = 0;
+      tick.addEventListener("click", function () { selectNode(k); });
+      tick.addEventListener("keydown", function (ev) { if (ev.key === "Enter") selectNode(k); });
+      track.appendChild(tick);
+      if (tick.className.indexOf("kg-off") < 0) shown++;
+    });
+    state.timelineTicks = shown;
+  }
+  state.timeline = function () {
+    return timelineItems.map(function (item) { return { date: item[0], node: item[1], status: item[3] }; });
+  };
+
   if (data.notes.length || s.truncated) {
     var notice = $("kg-notice");
     notice.hidden = false;
@@ -282,11 +376,22 @@
   }
 
   // ------------------------------------------------------------------ filters
+  // A node is shown when its class is on and, for each filter set, one of its documents passes
+  // (document, source) and its date is in the range: a fact's own date, else its documents'
+  // publication dates; an actor's, the dates of the documents that mention it.
   function visible(n) {
-    if (!classOn[n.cls]) return false;
-    var d = docSelect.value;
-    return d === "" || n.docs.indexOf(Number(d)) >= 0;
+    if (classOn[n.cls] === false) return false;
+    var d = docSelect.value, src = sourceSelect.value;
+    if (d !== "" && n.docs.indexOf(Number(d)) < 0) return false;
+    if (src !== "" && !n.docs.some(function (k) { return publisherOf(k) === src; })) return false;
+    if (dateFrom || dateTo) {
+      var dates = !ACTORS[n.cls] && n.date ? [n.date]
+        : n.docs.map(function (k) { return (data.documents[k] || {}).date; }).filter(Boolean);
+      if (!dates.some(inRange)) return false;
+    }
+    return true;
   }
+  function inRange(day) { return (!dateFrom || day >= dateFrom) && (!dateTo || day <= dateTo); }
   var hiddenNow = new Array(N).fill(false);
   function applyFilters() {
     var changed = [], hid = new Array(N);
@@ -304,6 +409,7 @@
     edges.update(ech);
     var shown = hid.filter(function (h) { return !h; }).length;
     state.visibleNodes = shown;
+    drawTimeline();
   }
   state.setClass = function (name, on) {
     var box = legend.querySelector("input[data-cls='" + name.replace(/[^A-Za-z]/g, "") + "']");
@@ -311,7 +417,13 @@
     classOn[name] = on; applyFilters();
   };
   state.setDocument = function (index) { docSelect.value = index === null ? "" : String(index); applyFilters(); };
+  state.setSource = function (name) { sourceSelect.value = name === null ? "" : String(name); applyFilters(); };
+  state.setDateRange = function (from, to) {
+    $("kg-date-from").value = from || ""; $("kg-date-to").value = to || "";
+    dateFrom = from || ""; dateTo = to || ""; applyFilters();
+  };
   state.visibleNodes = N;
+  drawTimeline();
 
   // ------------------------------------------------------------------ details panel
   var panel = $("kg-panel"), body = $("kg-panel-body");
@@ -339,9 +451,16 @@
     span.appendChild(el("span", "kg-muted", " " + data.nodes[k].cls));
     return span;
   }
+  function rulesLine(n) {  // the rules (pattern ids) that read the fact: to judge and report systematic errors
+    var p = el("p", "kg-rules");
+    p.appendChild(el("span", "kg-muted", n.rules.length === 1 ? "Read by rule " : "Read by rules "));
+    n.rules.forEach(function (r) { p.appendChild(textEl("code", r)); });
+    return p;
+  }
   function evidenceList(n) {
     var frag = document.createDocumentFragment();
-    if (!n.evidence.length) return frag;
+    if (!n.evidence.length && !n.rules.length) return frag;
+    if (!n.evidence.length) { frag.appendChild(el("h3", null, "Evidence")); frag.appendChild(rulesLine(n)); return frag; }
     frag.appendChild(el("h3", null, n.evidence.length === 1 ? "Evidence" : "Evidence (" + n.evidence.length + " sentences)"));
     n.evidence.forEach(function (ev) {
       var q = el("blockquote", "kg-evidence");
@@ -357,6 +476,36 @@
       q.appendChild(cite);
       frag.appendChild(q);
     });
+    if (n.rules.length) frag.appendChild(rulesLine(n));
+    return frag;
+  }
+  function codesLine(c) {
+    var span = el("span", "kg-codes");
+    span.appendChild(textEl("code", "CAMEO " + c.cameo));
+    if (c.label) span.appendChild(textEl("span", c.label + " "));
+    if (c.plover) span.appendChild(textEl("code", "PLOVER " + c.plover + (c.ploverMode ? " (" + c.ploverMode + ")" : "")));
+    return span;
+  }
+  // A ceasefire's life: its dated status reports when the graph has them, else its one status.
+  function lifecycle(n) {
+    var frag = document.createDocumentFragment();
+    frag.appendChild(el("h3", null, "Lifecycle"));
+    var seen = n.lifecycle || [];
+    if (!seen.length) {
+      frag.appendChild(textEl("p", n.status ? "Status: " + n.status + " (one status; the graph holds no dated reports of it)"
+                                            : "No status reported.", "kg-muted"));
+      return frag;
+    }
+    var ol = el("ol", "kg-lifecycle");
+    seen.forEach(function (o) {
+      var li = el("li");
+      li.appendChild(el("span", null, (o[0] || "undated") + " · "));
+      li.appendChild(textEl("span", o[1] || "status unknown", "kg-status"));
+      if (o[2] >= 0) li.appendChild(textEl("span", " — " + docName(o[2]), "kg-muted"));
+      if (o[3]) li.appendChild(textEl("div", "“" + o[3] + "”", "kg-muted"));
+      ol.appendChild(li);
+    });
+    frag.appendChild(ol);
     return frag;
   }
   var neighbours = null;
@@ -385,10 +534,18 @@
     field(dl, "mode", n.mode);
     field(dl, "date", [n.date, n.dateText ? "“" + n.dateText + "”" : null].filter(Boolean).join(" "));
     field(dl, "location", n.location);
+    if (n.code) field(dl, "codes", codesLine(n.code));
+    if (n.country) {
+      field(dl, "ISO 3166", n.country.iso3);
+      field(dl, "CAMEO", n.country.cameo);
+      field(dl, "Wikipedia", n.country.wikipedia);
+      field(dl, "DBpedia", n.country.dbpedia);
+    }
     if (n.text) field(dl, n.quote ? "quote" : "said", n.quote ? "“" + n.text + "”" : n.text);
     field(dl, "degree", nf.format(n.degree));
     field(dl, "betweenness", n.betweenness.toFixed(4));
     body.appendChild(dl);
+    if (n.cls === "Ceasefire") body.appendChild(lifecycle(n));
     var l = links(k);
     if (l.length) {
       body.appendChild(el("h3", null, "Connections (" + l.length + ")"));
@@ -437,7 +594,7 @@
     if (hiddenNow[k]) {  // a search hit hidden by the filters: show everything again
       Object.keys(classOn).forEach(function (c) { classOn[c] = true; });
       legend.querySelectorAll("input").forEach(function (b) { b.checked = true; });
-      docSelect.value = ""; applyFilters();
+      docSelect.value = ""; sourceSelect.value = ""; state.setDateRange("", "");
     }
     network.selectNodes([k]);
     showNode(k);

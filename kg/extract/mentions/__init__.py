@@ -9,18 +9,20 @@ Order of work, because each step needs the one before:
 4. roles, from titles before names ("U.S. Secretary of State Antony Blinken") and from
    appositions ("his Israeli counterpart, Gabi Ashkenazi");
 5. descriptions that name no one ("the head of US diplomacy", "the Secretary") resolve to the
-   holder of a matching role in the document; bare definite organisations and pronouns to
-   their antecedent;
-6. places the recogniser missed, where nothing else was found.
+   holder of a matching role in the document; plurals of persons ("the leaders") to the people
+   named just before; bare definite organisations to their antecedent;
+6. voices: who speaks a transcript's turn or the paragraphs after "X said:", and whose "we" an
+   institution's statement is; then pronouns to their antecedent ("I" and "we" to the voice);
+7. places the recogniser missed, where nothing else was found.
 """
 from __future__ import annotations
 
 from kg.extract.context import DocContext
-from kg.extract.mentions import common, named, references, roles
-from kg.extract.mentions.table import ActorInfo, Mention, MentionBuilder, MentionTable, RoleHit
+from kg.extract.mentions import common, named, references, roles, voices
+from kg.extract.mentions.table import ActorInfo, Mention, MentionBuilder, MentionTable, RoleHit, Voice
 from kg.nlp.lexicon import Lexicon
 
-__all__ = ["ActorInfo", "Mention", "MentionTable", "RoleHit", "find_mentions"]
+__all__ = ["ActorInfo", "Mention", "MentionTable", "RoleHit", "Voice", "find_mentions"]
 
 
 def find_mentions(ctx: DocContext, lex: Lexicon) -> MentionTable:
@@ -28,11 +30,15 @@ def find_mentions(ctx: DocContext, lex: Lexicon) -> MentionTable:
     dm = MentionBuilder(ctx, lex)
     named.find_names(dm)
     named.find_generic_head_organisations(dm)
+    named.find_names_after_titles(dm)
     references.link_short_names(dm)
     common.find_common_noun_actors(dm)
     roles.find_roles(dm)
     references.find_descriptions(dm)
+    references.find_joint_references(dm)
+    references.find_document_sources(dm)
     references.find_definite_organisations(dm)
+    voices.find_voices(dm)
     references.find_pronouns(dm)
     named.find_missed_places(dm)
     return dm.table()

@@ -73,6 +73,9 @@ def find_common_noun_actors(dm: MentionBuilder) -> None:
             continue
         if token.dep_ == "appos" and dm.by_token.get(token.head.i) is not None and dm.by_token[token.head.i].kind == "Person":
             continue  # "Wang Jun, a spokesman for ...": a role of the named person, read in _roles
+        if any(c.dep_ == "appos" and dm.by_token.get(c.i) is not None and dm.by_token[c.i].kind == "Person"
+               for c in token.children):
+            continue  # "One U.S. lawmaker, Congressman X, ...": the named person
         states = unique(m.key for m in all_mods if m.kind == "Country")
         if is_group and len(states) >= 2 and all(m.kind == "Country" for m in mods):
             # "U.S. and Russian negotiators": the states themselves, as event coders code them

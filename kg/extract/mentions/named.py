@@ -21,15 +21,46 @@ def _entities(dm: MentionBuilder) -> list[tuple[Span, str]]:
     out: list[tuple[Span, str]] = []
     for ent, label in ents:
         if label == "NORP" and len(ent) >= 2 and all(t.is_title for t in ent) and not known(dm.lex, ent.text) \
-                and not ent[-1].lower_.endswith("s") and known(dm.lex, ent[-1].text) is None:
-            label = "PERSON"  # the recogniser's NORP for an unfamiliar name
+                and not ent[-1].lower_.endswith("s") and known(dm.lex, ent[-1].text) is None and \
+                not (ent.end < len(dm.doc) and dm.doc[ent.end].pos_ == "NOUN"):
+            label = "PERSON"  # the recogniser's NORP for an unfamiliar name (not "South Ossetian leader")
+        if label in {"ORG", "GPE", "NORP"}:
+            ent, label = _person_after_title(dm, ent, label)
         if out and label == "PERSON" and out[-1][0].end == ent.start and len(out[-1][0]) == 1 and \
                 out[-1][1] in {"GPE", "ORG", "NORP", "PERSON"} and dm.doc[out[-1][0].start].dep_ == "compound" and \
                 not known(dm.lex, out[-1][0].text):
             out[-1] = (dm.doc[out[-1][0].start:ent.end], "PERSON")
             continue
+        if label == "PERSON" and ent.start > 0 and _initial(ent[0]):
+            # "Lloyd J. Austin": the given name before an initial the recogniser left out
+            prev = dm.doc[ent.start - 1]
+            if prev.is_title and prev.pos_ == "PROPN" and not prev.ent_type_ and \
+                    prev.lower_ not in dm.lex.title_words and prev.lower_ not in dm.lex.titles.name_titles:
+                ent = dm.doc[ent.start - 1:ent.end]
         out.append((ent, label))
     return out
+
+
+def _person_after_title(dm: MentionBuilder, ent: Span, label: str) -> tuple[Span, str]:
+    """'Retired U.S. diplomat Brooks Spector', 'Spokesperson Ned Price' taken for an
+    organisation: two or three capitalised unknown words right after a title are a name."""
+    lex = dm.lex
+    doc = dm.doc
+    start = ent.start
+    while start < ent.end - 1 and doc[start].lower_ in lex.title_words:
+        start += 1
+    after_title = start > ent.start or (ent.start > 0 and doc[ent.start - 1].lower_ in lex.title_words)
+    name = doc[start:ent.end]
+    org_words = lex.actors.generic_org_heads | lex.actors.org_nouns
+    if after_title and 2 <= len(name) <= 3 and all(t.is_title and t.is_alpha for t in name) and \
+            known(lex, name.text) is None and not any(known(lex, t.text) or t.lower_ in org_words for t in name):
+        return name, "PERSON"
+    return ent, label
+
+
+def _initial(token: Token) -> bool:
+    """'J.', 'J': a middle initial."""
+    return len(token.text.rstrip(".")) == 1 and token.text[:1].isupper()
 
 
 def find_names(dm: MentionBuilder) -> None:
@@ -66,6 +97,8 @@ def find_names(dm: MentionBuilder) -> None:
             span = dm.doc[span.start + 1:span.end]
         if label == "PERSON" and all(t.lower_ in lex.title_heads or t.lower_ in lex.titles.name_titles for t in span):
             continue  # "Jordanian King": a title, the name follows
+        if label == "PERSON":
+            span = _name_after_title(dm, span)
         # "Secretary of State": "State" is part of a title, not an organisation
         if span.start >= 2 and dm.doc[span.start - 1].lower_ in lex.titles.field_preps and \
                 dm.doc[span.start - 2].lower_ in lex.title_heads and len(span) == 1:
@@ -96,13 +129,72 @@ def find_names(dm: MentionBuilder) -> None:
             dm.add(Mention(span.start, span.end, key, "Person", text))
             dm.actor(key, "Person", text, text)
         elif label == "ORG":
-            if _looks_like_title_phrase(span, lex):
+            if _looks_like_title_phrase(span, lex) or _title_field(span, lex):
                 continue
             key = "org:" + key_norm
             dm.add(Mention(span.start, span.end, key, "Organization", text))
             dm.actor(key, "Organization", text, text)
         # NORP not in the gazetteer ("Arab", "Islamist") names no actor by itself
     _gazetteer_matches(dm)
+
+
+def find_names_after_titles(dm: MentionBuilder) -> None:
+    """'Minister of Defense Yoav Gallant': two or more capitalised proper nouns right after a
+    title that the recogniser did not take are the title holder's name."""
+    doc, lex = dm.doc, dm.lex
+    i = 0
+    while i < len(doc):
+        t = doc[i]
+        if i == 0 or not _name_word(dm, t) or not dm.live(t):
+            i += 1
+            continue
+        j = i
+        while j < len(doc) and _name_word(dm, doc[j]) and doc[j].lower_ not in lex.title_words:
+            j += 1
+        prev = doc[i - 1]
+        start = i
+        if i >= 2 and prev.lower_ in lex.titles.field_preps and doc[i - 2].lower_ in lex.title_words:
+            start = i + 1  # "Minister of Defense Yoav Gallant": the first word is the title's field
+        after_title = start > i or prev.lower_ in lex.title_words
+        if j - start >= 2 and after_title:
+            span = doc[start:j]
+            key = "person:" + norm(span.text)
+            dm.add(Mention(start, j, key, "Person", surface(span)))
+            dm.actor(key, "Person", surface(span), surface(span))
+        i = max(j, i + 1)
+
+
+def _name_word(dm: MentionBuilder, t: Token) -> bool:
+    return t.pos_ == "PROPN" and t.is_title and t.i not in dm.by_token and t.ent_type_ in {"", "PERSON"} and \
+        known(dm.lex, t.text) is None
+
+
+def _name_after_title(dm: MentionBuilder, span: Span) -> Span:
+    """'TPLF Spokesperson Getachew Reda', 'Crown Prince Mohammed bin Salman': a title written
+    inside a name span is not part of the name (the roles finder reads it before the name); an
+    acronym before it is the organisation the title is held in."""
+    lex = dm.lex
+    cut = None
+    for k in range(len(span) - 1):
+        one = span[k].lower_
+        two = f"{one} {span[k + 1].lower_}" if k + 2 < len(span) else ""
+        if two in lex.title_heads:
+            cut = k + 2
+        elif one in lex.title_heads and (k > 0 or one in lex.titles.honorifics or one in lex.titles.name_titles):
+            cut = k + 1
+    if cut is None or cut >= len(span) or not span[cut].is_title:
+        return span
+    for t in span[:cut]:  # "TPLF Spokesperson": the acronym is an organisation
+        if t.is_upper and len(t.text) >= 2 and t.i not in dm.by_token:
+            key = "org:" + norm(t.text)
+            gaz = known(lex, t.text)
+            if gaz is not None:
+                dm.add(Mention(t.i, t.i + 1, gaz.key, gaz.kind, t.text))
+                dm.actor(gaz.key, gaz.kind, gaz.name, t.text)
+            else:
+                dm.add(Mention(t.i, t.i + 1, key, "Organization", t.text))
+                dm.actor(key, "Organization", t.text, t.text)
+    return span.doc[span.start + cut:span.end]
 
 
 def _names_a_place(token: Token, places: PlaceWords) -> bool:
@@ -172,6 +264,14 @@ def _matcher(vocab, lex: Lexicon):
 
 def _looks_like_title_phrase(span: Span, lex: Lexicon) -> bool:
     return span[-1].lower_ in lex.title_heads and len(span) <= 3
+
+
+def _title_field(span: Span, lex: Lexicon) -> bool:
+    """'Interior Minister', 'Defense Secretary': a short name right before a title head is the
+    title's field, not an organisation."""
+    doc = span.doc
+    return len(span) <= 2 and span.end < len(doc) and doc[span.end].lower_ in lex.title_heads and doc[span.end].is_title and \
+        all(t.is_title for t in span)
 
 
 def _place(dm: MentionBuilder, span: Span, text: str) -> None:

@@ -6,13 +6,13 @@ import re
 
 from spacy.tokens import Span, Token
 
-from kg.extract.mentions.table import MentionBuilder, RoleHit
-from kg.nlp.lexicon import Lexicon, words_pattern
+from kg.extract.mentions.table import Mention, MentionBuilder, RoleHit
+from kg.nlp.lexicon import Lexicon, norm, words_pattern
 
 
 def title_text(tokens: list[Token], lex: Lexicon) -> tuple[str | None, list[Token]]:
     """The title in a run of tokens ("U.S. Secretary of State" -> "Secretary of State")."""
-    words = [t for t in tokens if t.dep_ not in {"det", "case"} and t.tag_ not in {"PRP$", "POS", "DT"}
+    words = [t for t in tokens if t.dep_ not in {"det", "case", "nummod"} and t.tag_ not in {"PRP$", "POS", "DT"}
              and (not t.is_punct or t.text == "-")]
     if not words:
         return None, []
@@ -56,6 +56,12 @@ def find_roles(dm: MentionBuilder) -> None:
                 shorter = shorter[:-1]
             if shorter is not prefix and title_text([t for t in shorter if dm.by_token.get(t.i) is None], lex)[0]:
                 prefix = shorter
+            for t in prefix:  # "SPLM Spokesperson X": an acronym no finder took is the organisation
+                if t.is_upper and t.is_alpha and len(t) >= 2 and t.pos_ == "PROPN" and dm.by_token.get(t.i) is None \
+                        and t.lower_ not in lex.title_words and t.lower_ not in tw.name_titles:
+                    key = "org:" + norm(t.text)
+                    dm.add(Mention(t.i, t.i + 1, key, "Organization", t.text))
+                    dm.actor(key, "Organization", t.text, t.text)
             aff_tokens = [t for t in prefix if dm.by_token.get(t.i) is not None and
                           dm.by_token[t.i].kind in {"Country", "Organization", "Group", "Person"}]
             after_aff = [t for t in prefix if not aff_tokens or t.i > aff_tokens[-1].i]
@@ -71,6 +77,19 @@ def find_roles(dm: MentionBuilder) -> None:
                                 if p.dep_ == "pobj" and mm is not None and mm.kind in {"Country", "Organization"}:
                                     aff = mm.key
                 add_role(dm, m.key, title, aff, sent, "role.title_before_name")
+        # c) "my Special Envoy for Yemen Tim Lenderking": the name ends the title's own 'for'/'of' phrase
+        prep = head.head
+        if head.dep_ == "pobj" and prep.lower_ in tw.field_preps | tw.affiliation_preps and \
+                prep.head.lower_ in lex.title_words and prep.head.i < prep.i:
+            t_head = prep.head
+            pre = list(doc[t_head.left_edge.i:t_head.i + 1])
+            affs = [t for t in pre if dm.by_token.get(t.i) is not None and dm.by_token[t.i].kind in {"Country", "Organization"}]
+            field = [dm.by_token[t.i] for t in doc[prep.i + 1:m.start] if dm.by_token.get(t.i) is not None
+                     and dm.by_token[t.i].kind in {"Country", "Organization"}]
+            title, words = title_text([t for t in pre if t not in affs], lex)
+            if title and not (len(words) == 1 and words[0].lower_ in tw.weak_heads and not affs and not field):
+                aff = dm.by_token[affs[-1].i].key if affs else (field[-1].key if field else None)
+                add_role(dm, m.key, title, aff, sent, "role.title_field_before_name")
         # b) apposition: "Antony Blinken, the U.S. secretary of state" / "the head of ..., Antony Blinken"
         title_head = head.head
         while head.dep_ == "appos" and title_head.dep_ == "pobj" and title_head.head.dep_ == "prep" and \

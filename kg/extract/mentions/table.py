@@ -48,6 +48,19 @@ class RoleHit:
     rule: str
 
 
+@dataclass(frozen=True)
+class Voice:
+    """A passage spoken by one actor: [begin, end) in the text, the speaker (None for a
+    reporter's questions), and whether each claim in it is the speaker's statement (a
+    transcript's turn, the paragraphs after "X said:") or only its "I" and "we" are."""
+
+    begin: int
+    end: int
+    key: str | None
+    whole: bool
+    rule: str
+
+
 class MentionTable:
     """Every actor mention of one document, indexed by token. Lookups never add a mention."""
 
@@ -61,6 +74,7 @@ class MentionTable:
         self.places: dict[str, str] = {}
         self.roles: list[RoleHit] = []
         self.multi: dict[int, list[str]] = {}  # head token -> several states a collective stands for
+        self.voices: list[Voice] = []  # who speaks which passage (transcript turns, "X said:")
 
     def mention_at(self, token: Token) -> Mention | None:
         return self.by_token.get(token.i)
@@ -189,6 +203,7 @@ class MentionBuilder(MentionTable):
         done = MentionTable(self.ctx, self.lex)
         done.mentions, done.by_token, done.actors = self.mentions, self.by_token, self.actors
         done.places, done.roles, done.multi = self.places, self.roles, self.multi
+        done.voices = self.voices
         return done
 
 
