@@ -158,7 +158,14 @@ class _CeasefireReader:
             subj_actors = self._subject_actors(verb)
             agent_actors = [a for p in args.args("ceasefire.by_agent", verb) for a in self.table.actors_at(p)]
             cue_verb = vlemma in self.status_words
-            if vlemma in w.mediation_verbs:
+            sides = self._worked_with(verb)
+            if sides:
+                # "directed my team to work with Israel and Lebanon to forge a ceasefire": they are the
+                # sides, whoever works with them mediates
+                parties += sides
+                mediators += [a for a in subj_actors if a not in sides]
+                rules.append("ceasefire.worked_with")
+            elif vlemma in w.mediation_verbs:
                 thanked = self._thanked(verb)
                 mediators += agent_actors if agent_actors else thanked if thanked is not None else subj_actors
                 rules += ["ceasefire.by_agent"] if agent_actors else []
@@ -248,13 +255,13 @@ class _CeasefireReader:
             for c in head.children:
                 if c.dep_ in {"dobj", "ccomp"} and c.i != first.i:
                     subj = c if c.dep_ == "dobj" else next((k for k in c.children if k.dep_ == "nsubj"), None)
-                    if subj is not None and (found := self.table.actors_at(subj) or self._plural_reference(subj, urger)):
+                    if subj is not None and (found := self._plural_reference(subj, urger) or self.table.actors_at(subj)):
                         return found
             return []
         subj = self._subject(verb)
         if subj is None and first.dep_ == "acl" and first.head.lower_ in w.commitment_nouns:
             return self._committed(first.head)
-        return self.table.actors_at(subj) or (self._plural_reference(subj) if subj is not None else [])
+        return (self._plural_reference(subj) if subj is not None else []) or self.table.actors_at(subj)
 
     def _widened_to(self, verb: Token) -> str | None:
         """'broaden the truce to the Black Sea': the place a truce is widened to."""
@@ -267,6 +274,19 @@ class _CeasefireReader:
                         return "to " + " ".join(t.lower_ for t in p.subtree)
         return None
 
+    def _worked_with(self, verb: Token) -> list[str]:
+        """The partners of a verb the truce verb is the purpose of ("work with A and B to forge a truce")."""
+        t = verb
+        for _ in range(2):
+            if t.dep_ not in {"xcomp", "advcl"} or t.head.i == t.i or not self.g.infinitive(t):
+                return []
+            t = t.head
+            found = [a for c in t.children if c.dep_ == "prep" and c.lower_ in self.words.partner_preps
+                     for p in c.children if p.dep_ == "pobj" for a in self._actors_deep(p)]
+            if found:
+                return found
+        return []
+
     def _climbing_subject(self, verb: Token) -> list[str]:
         """The first subject up the clauses above a verb that names actors (or the sides)."""
         t = verb
@@ -275,7 +295,7 @@ class _CeasefireReader:
                 break
             t = t.head
             subj = self._subject(t) if t.pos_ in {"VERB", "AUX"} else None
-            found = (self.table.actors_at(subj) or self._plural_reference(subj)) \
+            found = (self._plural_reference(subj) or self.table.actors_at(subj)) \
                 if subj is not None and subj.pos_ != "PRON" else []
             if found:
                 return found
@@ -512,11 +532,12 @@ class _CeasefireReader:
                     if c.dep_ in {"compound", "nmod", "amod"} and m and m.key and m.kind in {"Country", "Organization"} \
                             and m.key not in found:
                         found.append(m.key)
-        if found:
-            return found
+        plural = self._plural_reference(token)
+        if plural or found:
+            return plural or found  # "both leaders": the two people, however the mention table read it
         found = [a for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
                  for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
-        return found or self._plural_reference(token)
+        return found
 
     def _plural_reference(self, token: Token, exclude: tuple[str, ...] = ()) -> list[str]:
         """'both military leaders', 'the two leaders': the two people the text has named most

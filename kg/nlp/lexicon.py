@@ -230,6 +230,7 @@ class CeasefireWords:
     halting_verbs: Words
     halted_fighting: Words
     force_nouns: Words
+    partner_preps: Words
 
 
 @dataclass(frozen=True)
