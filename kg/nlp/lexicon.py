@@ -179,6 +179,8 @@ class MeetingWords:
     leadership_nouns: Words
     present_aux: Words
     ongoing_modifiers: Words
+    first_person: Words
+    signatory_nouns: Words
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,12 @@ class CeasefireWords:
     pair_words: Words
     widening_verbs: Words
     waged_conflicts: Words
+    mediated_processes: Words
+    side_nouns: Words
+    halting_verbs: Words
+    halted_fighting: Words
+    force_nouns: Words
+    partner_preps: Words
 
 
 @dataclass(frozen=True)
