@@ -127,6 +127,7 @@ class ActorWords:
     neuter_pronouns: Words
     joint_nouns: Words
     document_nouns: Words
+    non_actor_heads: Words
     document_preps: Words
     joint_modifiers: Words
     object_pronouns: Words
