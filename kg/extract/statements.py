@@ -47,6 +47,7 @@ class _StatementReader:
         self.actors: set[str] = set()
         self.pronouns = lex.actors.singular_pronouns - lex.actors.object_pronouns
         self.joined: set[int] = set()  # sentences read as the end of the one before
+        self.documents = lex.actors.document_nouns
 
     # ---- triggers -------------------------------------------------------------------------------
     def read(self, sent: Span) -> None:
@@ -212,6 +213,17 @@ class _StatementReader:
 
     def _speaker(self, verb: Token) -> str | None:
         subj = self._subject(verb)
+        doc_noun = verb.head
+        for _ in range(4):  # "issued a statement (following the conference) saying ..."
+            if verb.dep_ != "acl" or doc_noun.lemma_.lower() in self.documents or doc_noun.head.i == doc_noun.i:
+                break
+            doc_noun = doc_noun.head
+        if subj is None and verb.dep_ == "acl" and doc_noun.lemma_.lower() in self.documents:
+            # "Hamas issued a statement saying ...": the document's issuer, or who issued it
+            issuer = self.table.actor_at(doc_noun)
+            if issuer:
+                return issuer
+            subj = self._subject(doc_noun.head) if doc_noun.dep_ in {"dobj", "pobj"} else None
         if subj is None:
             return None
         if subj.lower_ in self.pronouns:
