@@ -129,6 +129,10 @@ class _StatementReader:
                 continue  # "responded with force", "recalled its ambassador": no speech
             if token.dep_ == "amod" or token.tag_ == "VBN" and token.dep_ in {"acl"}:
                 continue
+            if any(q[0] < token.idx < q[1] for q in quotes) and any(
+                    t.lemma_.lower() in w.reporting_verbs and t.pos_ == "VERB" and not any(q[0] <= t.idx < q[1] for q in quotes)
+                    for t in sent):
+                continue  # '"... what they say they want," he said': words of the quote, not speech of its own
             speaker = self._speaker(token)
             if speaker is None:
                 continue
@@ -226,6 +230,10 @@ class _StatementReader:
             subj = self._subject(doc_noun.head) if doc_noun.dep_ in {"dobj", "pobj"} else None
         if subj is None:
             return None
+        if subj.dep_ == "nsubjpass" and subj.head.i == verb.i:
+            # "the UN was denied access", "he was told": the one spoken to; the speaker is the agent
+            agents = [p for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
+            return self.table.actor_at(agents[0]) if agents else None
         if subj.lower_ in self.pronouns:
             sent = self.ctx.sent_of(verb)
             resolved = self.table.actors.get(self.table.actor_at(subj) or "")
