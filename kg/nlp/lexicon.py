@@ -209,6 +209,7 @@ class NoiseWords:
     tail_min_share: float
     tail_markers: tuple[str, ...]
     line_patterns: tuple[str, ...]
+    closing_patterns: tuple[str, ...]
     prefix_patterns: tuple[str, ...]
     byline_time: str
     teaser_min_run: int
