@@ -97,6 +97,28 @@ def org_key(name: str) -> str:
     return " ".join(out)
 
 
+def group_key(name: str) -> str:
+    """A group's name with its state as one word and the state's own nouns left out: "U.S.
+    officials" = "United States Government officials"."""
+    lex = lexicon()
+    toks = fold(name).split()
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        for n in range(min(4, len(toks) - i), 0, -1):  # the longest state name or adjective here
+            phrase = " ".join(toks[i:i + n])
+            state = lex.names.get(phrase) or lex.demonyms.get(phrase)
+            if state is not None and state.kind == "Country":
+                out.append(state.key.lower())
+                i += n
+                break
+        else:
+            if not (out and out[-1].startswith("country:") and toks[i] in lex.actors.state_nouns):
+                out.append(toks[i])
+            i += 1
+    return " ".join(out)
+
+
 def acronym(name: str, words: NameWords | None = None) -> str:
     """'Interim Arab Parliament' -> 'iap' (small words left out)."""
     w = words or name_words()
@@ -178,6 +200,11 @@ def global_keys(actors: Iterable[tuple[str, Actor]]) -> dict[tuple[str, str], st
                  and t[len(toks)] in fields}
         if len(cands) == 1:
             longer[key] = cands.pop()
+    # groups named by their state: one key whatever the state's spelling
+    groups: dict[str, list[str]] = defaultdict(list)
+    for _, a in actors:
+        if a.kind == "Group" and not a.described and a.key not in groups[group_key(a.label)]:
+            groups[group_key(a.label)].append(a.key)
     out: dict[tuple[str, str], str] = {}
     for doc, a in actors:
         g = a.key
@@ -185,6 +212,8 @@ def global_keys(actors: Iterable[tuple[str, Actor]]) -> dict[tuple[str, str], st
             g = f"{a.key}@{doc}"
         elif a.kind == "Person" and a.label in by_name:
             g = people[by_name[a.label]]
+        elif a.kind == "Group" and not a.described:
+            g = sorted(groups[group_key(a.label)], key=lambda k: (-len(k), k))[0]
         elif a.kind == "Organization" and a.key in longer:
             g = longer[a.key]
         elif a.kind == "Organization" and is_acronym(a.label):

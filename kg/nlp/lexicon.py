@@ -127,6 +127,7 @@ class ActorWords:
     neuter_pronouns: Words
     joint_nouns: Words
     document_nouns: Words
+    non_actor_heads: Words
     document_preps: Words
     joint_modifiers: Words
     object_pronouns: Words
@@ -254,6 +255,7 @@ class NoiseWords:
     tail_min_share: float
     tail_markers: tuple[str, ...]
     line_patterns: tuple[str, ...]
+    closing_patterns: tuple[str, ...]
     prefix_patterns: tuple[str, ...]
     byline_time: str
     teaser_min_run: int
