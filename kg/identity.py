@@ -97,6 +97,28 @@ def org_key(name: str) -> str:
     return " ".join(out)
 
 
+def group_key(name: str) -> str:
+    """A group's name with its state as one word and the state's own nouns left out: "U.S.
+    officials" = "United States Government officials"."""
+    lex = lexicon()
+    toks = fold(name).split()
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        for n in range(min(4, len(toks) - i), 0, -1):  # the longest state name or adjective here
+            phrase = " ".join(toks[i:i + n])
+            state = lex.names.get(phrase) or lex.demonyms.get(phrase)
+            if state is not None and state.kind == "Country":
+                out.append(state.key.lower())
+                i += n
+                break
+        else:
+            if not (out and out[-1].startswith("country:") and toks[i] in lex.actors.state_nouns):
+                out.append(toks[i])
+            i += 1
+    return " ".join(out)
+
+
 def acronym(name: str, words: NameWords | None = None) -> str:
     """'Interim Arab Parliament' -> 'iap' (small words left out)."""
     w = words or name_words()
@@ -170,6 +192,8 @@ class Identity:
     def __init__(self) -> None:
         self.people: dict[str, str] = {}  # a named person's label -> its key (the last seen)
         self.orgs: dict[str, str] = {}  # a named organisation's key -> its label (the last seen)
+        # groups named by their state: one key whatever the state's spelling
+        self.groups: dict[str, set[str]] = defaultdict(set)  # group_key -> the groups' keys
         self._ready = False
 
     def observe(self, doc_id: str, actors: Iterable[Actor]) -> None:
@@ -178,6 +202,8 @@ class Identity:
                 self.people[a.label] = a.key
             if a.kind == "Organization" and not a.described:
                 self.orgs[a.key] = a.label
+            if a.kind == "Group" and not a.described:
+                self.groups[group_key(a.label)].add(a.key)
         self._ready = False
 
     def _prepare(self) -> None:
@@ -200,6 +226,7 @@ class Identity:
                      and t[len(toks)] in fields}
             if len(cands) == 1:
                 self.longer[key] = cands.pop()
+        self.group_of = {k: sorted(keys, key=lambda key: (-len(key), key))[0] for k, keys in self.groups.items()}
         self._ready = True
 
     def key(self, doc_id: str, a: Actor) -> str:
@@ -210,6 +237,8 @@ class Identity:
             return f"{a.key}@{doc_id}"
         if a.kind == "Person" and a.label in self.by_name:
             return self.people[self.by_name[a.label]]
+        if a.kind == "Group":
+            return self.group_of[group_key(a.label)]
         if a.kind == "Organization" and a.key in self.longer:
             return self.longer[a.key]
         if a.kind == "Organization" and is_acronym(a.label):

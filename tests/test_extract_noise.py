@@ -20,6 +20,10 @@ def noisy(text: str) -> set[str]:
     "Do not send comments that include inflammatory words.",
     "Your email address will not be published. Required fields are marked *",
     "Maria Lopez | 14:05",
+    "Delegates leave the hall in Nairobi. (AP Photo/John Mwangi)",
+    "@kenyagovernment",
+    "Follow Maria Lopez on X and Telegram",
+    "About the author: Maria Lopez covers East Africa.",
 ])
 def test_extract_noise_lines(line):
     text = ARTICLE + line + "\n"
@@ -60,3 +64,12 @@ def test_extract_noise_sidebar_of_headlines_with_bylines():
 ])
 def test_extract_noise_label_lines(line, label):
     assert is_label_line(line, 10) is label
+
+
+def test_extract_noise_author_bio_only_as_the_closing_paragraph():
+    bio = "Maria Lopez is a senior fellow at the Horn of Africa Policy Institute."
+    closing = ARTICLE + bio + "\n"
+    begin = closing.index(bio)
+    assert in_noise(noise_regions(closing), begin, begin + len(bio))
+    inside = bio + "\n\n" + ARTICLE
+    assert not in_noise(noise_regions(inside), 0, len(bio))

@@ -61,3 +61,14 @@ def test_identity_global_keys_across_documents():
     assert keys[("d3", "org:iap")] == "org:interim arab parliament"
     assert keys[("d3", "person:un")] == "person:un"  # an acronym is no one's surname
     assert keys[("d4", "person:senior official")] == "person:senior official@d4"
+
+
+def test_identity_groups_of_one_state_share_a_key():
+    actors = [
+        ("d1", _actor("group:u.s. officials", "U.S. officials", "Group")),
+        ("d2", _actor("group:united states government officials", "United States Government officials", "Group")),
+        ("d3", _actor("group:israeli officials", "Israeli officials", "Group")),
+    ]
+    keys = global_keys(actors)
+    assert keys[("d1", "group:u.s. officials")] == keys[("d2", "group:united states government officials")]
+    assert keys[("d3", "group:israeli officials")] == "group:israeli officials"

@@ -22,7 +22,7 @@ def assemble(ctx: DocContext, table: MentionTable, statements: Reading[Statement
         used.add(role.holder)
         if role.affiliation:
             used.add(role.affiliation)
-    held = tuple(f.record for f in meetings.found)
+    held = _signatories(_first_person(tuple(f.record for f in meetings.found), said), ceasefires)
     for m in held:
         if m.location and not m.location.startswith("place:"):
             used.add(m.location)
@@ -44,6 +44,31 @@ def _about(statement: Statement, at: tuple[int, ...], meetings: Reading[Meeting]
     about = [EventRef("ceasefire", i) for i, f in enumerate(ceasefires.found) if any(begin <= x < end for x in f.at)]
     about += [EventRef("meeting", i) for i, f in enumerate(meetings.found) if any(begin <= x < end for x in f.at)]
     return dataclasses.replace(statement, about=tuple(about))
+
+
+def _first_person(held: tuple[Meeting, ...], said: list[Statement]) -> tuple[Meeting, ...]:
+    """'I just spoke with X', 'my visit to Y' inside what someone said: that speaker takes part."""
+    out = []
+    for i, meeting in enumerate(held):
+        if "meeting.first_person" in meeting.rules:
+            speaker = next((s.speaker for s in said if EventRef("meeting", i) in s.about), None)
+            if speaker is not None and speaker not in meeting.participants:
+                meeting = dataclasses.replace(meeting, participants=(speaker, *meeting.participants))
+        out.append(meeting)
+    return tuple(out)
+
+
+def _signatories(held: tuple[Meeting, ...], ceasefires: Reading[Ceasefire]) -> tuple[Meeting, ...]:
+    """'met with the signatories of the truce': the sides of the truce named in that sentence take part."""
+    out = []
+    for meeting in held:
+        if "meeting.signatories" in meeting.rules:
+            truce = next((f.record for f in ceasefires.found
+                          if any(e.begin <= x < e.end for e in meeting.evidence[:1] for x in f.at)), None)
+            if truce is not None:
+                meeting = dataclasses.replace(meeting, participants=tuple(unique([*meeting.participants, *truce.parties])))
+        out.append(meeting)
+    return tuple(out)
 
 
 def _concerning(accusations: Reading[Accusation], ceasefires: Reading[Ceasefire]) -> tuple[Accusation, ...]:

@@ -54,6 +54,7 @@ class _CeasefireReader:
         self.words, self.motion = lex.ceasefires, lex.meetings.destination_required
         self.status_words = {w for ws in self.words.status_cues.values() for w in ws if " " not in w}
         self.truces: list[_Truce] = []
+        self.aliases: set[str] = set()  # abbreviations of truces ("COHA")
         self.loose_mediators: list[tuple[int, str, Evidence, str]] = []  # (sentence start, actor, evidence, rule)
         self.loose_parties: list[tuple[int, str]] = []  # sides named with a mediation, not with the truce
         self.warnings: list[str] = []
@@ -64,6 +65,10 @@ class _CeasefireReader:
         span = self.ctx.evidence(sent)
         for token in sent:
             low = token.lower_
+            if token.text in self.aliases or self._halted(token):
+                # "the COHA", named so before; "agreed to eliminate the use of force", "halt hostilities"
+                self._ceasefire(sent, token, token, span)
+                continue
             if low not in w.nouns and token.lemma_.lower() not in w.nouns and not self._qualified(token):
                 split = self._split_noun(token, sent)
                 if split is None:
@@ -86,7 +91,17 @@ class _CeasefireReader:
                     continue
                 head = token.head
             self._ceasefire(sent, token, head, span)
+            self._alias(token)
         self._sentence_mediators(sent, span)
+
+    def _alias(self, token: Token) -> None:
+        """'the Cessation of Hostilities Agreement (COHA)': the abbreviation names the truce from here on."""
+        doc = token.doc
+        sent = self.ctx.sent_of(token)
+        end = next((k for k in range(token.i + 1, min(token.i + 8, sent.end - 2)) if doc[k].text == "("), None)
+        if end is not None and doc[end + 2].text == ")" and doc[end + 1].text.isupper() and len(doc[end + 1].text) >= 2 \
+                and all(t.is_alpha or t.is_digit for t in doc[token.i + 1:end]):
+            self.aliases.add(doc[end + 1].text)
 
     def _qualified(self, token: Token) -> bool:
         """'cessation of hostilities', 'pause in fighting', 'a humanitarian pause': a truce named by a
@@ -109,11 +124,24 @@ class _CeasefireReader:
                     return True
         return False
 
+    def _halted(self, token: Token) -> bool:
+        """The object of a verb that stops fighting: "eliminate the use of force", "halt hostilities"."""
+        w = self.words
+        if token.dep_ != "dobj" or token.head.lemma_.lower() not in w.halting_verbs:
+            return False
+        low = token.lemma_.lower()
+        if low in w.halted_fighting or token.lower_ in w.halted_fighting:
+            return True
+        return low in w.force_nouns and any(
+            c.dep_ == "prep" and c.lower_ == "of" and any(p.lower_ in w.halted_fighting for p in c.children)
+            for c in token.children)
+
     def _agreement_name(self, token: Token) -> bool:
         """'the 2004 N'Djamena Ceasefire Agreement': an entity named as a truce agreement."""
         for ent in token.doc.ents:
             if ent.start <= token.i < ent.end:
-                return ent[-1].lower_ in self.words.agreement_names
+                words = [t for t in ent if t.is_alpha]
+                return bool(words) and words[-1].lower_ in self.words.agreement_names
         return False
 
     def _ceasefire(self, sent: Span, noun: Token, np_head: Token, span: Evidence) -> None:
@@ -130,7 +158,14 @@ class _CeasefireReader:
             subj_actors = self._subject_actors(verb)
             agent_actors = [a for p in args.args("ceasefire.by_agent", verb) for a in self.table.actors_at(p)]
             cue_verb = vlemma in self.status_words
-            if vlemma in w.mediation_verbs:
+            sides = self._worked_with(verb)
+            if sides:
+                # "directed my team to work with Israel and Lebanon to forge a ceasefire": they are the
+                # sides, whoever works with them mediates
+                parties += sides
+                mediators += [a for a in subj_actors if a not in sides]
+                rules.append("ceasefire.worked_with")
+            elif vlemma in w.mediation_verbs:
                 thanked = self._thanked(verb)
                 mediators += agent_actors if agent_actors else thanked if thanked is not None else subj_actors
                 rules += ["ceasefire.by_agent"] if agent_actors else []
@@ -143,6 +178,9 @@ class _CeasefireReader:
             elif vlemma in w.binding_verbs or any(c.lemma_.lower() in w.binding_verbs for c in verb.conjuncts) or \
                     (verb.dep_ == "acl" and verb.head.lower_ in w.commitment_nouns):
                 # "urged both leaders to implement and uphold a truce": who keeps it is bound by it
+                if not subj_actors and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in verb.children):
+                    # "The signatories acknowledged much work remains to implement it"
+                    subj_actors = self._climbing_subject(verb)
                 parties += self.table.with_states(subj_actors)
                 rules += ["ceasefire.bound"] if subj_actors else []
             # "rejected Saddam Hussein's proposal for a cease-fire": proposer and rejecter are the sides
@@ -217,13 +255,13 @@ class _CeasefireReader:
             for c in head.children:
                 if c.dep_ in {"dobj", "ccomp"} and c.i != first.i:
                     subj = c if c.dep_ == "dobj" else next((k for k in c.children if k.dep_ == "nsubj"), None)
-                    if subj is not None and (found := self.table.actors_at(subj) or self._plural_reference(subj, urger)):
+                    if subj is not None and (found := self._plural_reference(subj, urger) or self.table.actors_at(subj)):
                         return found
             return []
         subj = self._subject(verb)
         if subj is None and first.dep_ == "acl" and first.head.lower_ in w.commitment_nouns:
             return self._committed(first.head)
-        return self.table.actors_at(subj) or (self._plural_reference(subj) if subj is not None else [])
+        return (self._plural_reference(subj) if subj is not None else []) or self.table.actors_at(subj)
 
     def _widened_to(self, verb: Token) -> str | None:
         """'broaden the truce to the Black Sea': the place a truce is widened to."""
@@ -235,6 +273,33 @@ class _CeasefireReader:
                     if p.dep_ == "pobj" and (p.ent_type_ in {"GPE", "LOC", "FAC"} or self.table.place_at(p)):
                         return "to " + " ".join(t.lower_ for t in p.subtree)
         return None
+
+    def _worked_with(self, verb: Token) -> list[str]:
+        """The partners of a verb the truce verb is the purpose of ("work with A and B to forge a truce")."""
+        t = verb
+        for _ in range(2):
+            if t.dep_ not in {"xcomp", "advcl"} or t.head.i == t.i or not self.g.infinitive(t):
+                return []
+            t = t.head
+            found = [a for c in t.children if c.dep_ == "prep" and c.lower_ in self.words.partner_preps
+                     for p in c.children if p.dep_ == "pobj" for a in self._actors_deep(p)]
+            if found:
+                return found
+        return []
+
+    def _climbing_subject(self, verb: Token) -> list[str]:
+        """The first subject up the clauses above a verb that names actors (or the sides)."""
+        t = verb
+        for _ in range(4):
+            if t.head.i == t.i:
+                break
+            t = t.head
+            subj = self._subject(t) if t.pos_ in {"VERB", "AUX"} else None
+            found = (self._plural_reference(subj) or self.table.actors_at(subj)) \
+                if subj is not None and subj.pos_ != "PRON" else []
+            if found:
+                return found
+        return []
 
     def _main_subject(self, verb: Token) -> Token | None:
         """The subject of the main clause an adverbial clause hangs on, when it is no pronoun (what
@@ -412,6 +477,12 @@ class _CeasefireReader:
                 owners += [p for c in t.children if c.dep_ == "prep" and c.lower_ == "of" for p in c.children
                            if p.dep_ == "pobj"]
                 add([a for o in owners for a in self._actors_deep(o)], "ceasefire.mediation_of")
+            if low in w.hyphen_mediators and t.i >= 2 and t.doc[t.i - 1].text == "-" and \
+                    t.head.lemma_.lower() in w.mediated_processes:
+                # "the African Union-led process", "Qatari-mediated talks": a mediator of the truce
+                m = self.table.mention_at(t.doc[t.i - 2])
+                if m and m.key and m.kind in {"Country", "Organization"}:
+                    add([m.key], "ceasefire.led_process")
             if low in w.mediator_nouns and t.head.lower_ == "as" and t.head.dep_ == "prep":
                 # "grateful for the role played by Sultan X as a mediator"
                 add(self._actors_deep(t.head.head), "ceasefire.mediator_noun")
@@ -461,17 +532,22 @@ class _CeasefireReader:
                     if c.dep_ in {"compound", "nmod", "amod"} and m and m.key and m.kind in {"Country", "Organization"} \
                             and m.key not in found:
                         found.append(m.key)
-        if found:
-            return found
+        plural = self._plural_reference(token)
+        if plural or found:
+            return plural or found  # "both leaders": the two people, however the mention table read it
         found = [a for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
                  for p in c.children if p.dep_ == "pobj" for a in self.table.actors_at(p)]
-        return found or self._plural_reference(token)
+        return found
 
     def _plural_reference(self, token: Token, exclude: tuple[str, ...] = ()) -> list[str]:
         """'both military leaders', 'the two leaders': the two people the text has named most
         (the latest first when as often), leaving out ``exclude`` (the one who speaks to them)."""
-        if token.tag_ != "NNS" or not any(c.lower_ in self.words.pair_words for c in token.children):
-            return []
+        w = self.words
+        pair = any(c.lower_ in w.pair_words for c in token.children)
+        sides = token.lower_ in w.side_nouns and any(c.dep_ == "det" and c.lower_ in self.g.words.definite_articles
+                                                    for c in token.children)
+        if token.tag_ != "NNS" or not (pair or sides):
+            return []  # "both leaders", "the two leaders", "the signatories"
         seen: dict[str, tuple[int, int]] = {}
         for m in self.table.mentions:
             if m.start < token.i and m.key and m.kind == "Person" and not m.adjective and m.key not in exclude:

@@ -58,7 +58,8 @@ def read_meetings(ctx: DocContext, table: MentionTable, lex: Lexicon) -> Reading
         reader.read(sent)
     # talks with one side and no place ("ready to resume talks") say too little to be a meeting
     events = [ev for ev in reader.meetings if ev.kind not in lex.meetings.one_sided_kinds or ev.location
-              or len(ev.participants) >= 2 or "meeting.with" in ev.rules]  # "negotiations with the prime minister"
+              or len(ev.participants) + ("meeting.first_person" in ev.rules) >= 2
+              or "meeting.with" in ev.rules]  # "negotiations with the prime minister"
     found = tuple(Found(Meeting(ev.kind, tuple(ev.participants), ev.status, ev.mode, ev.location,  # type: ignore[arg-type]
                                 ev.date, tuple(ev.evidence), tuple(ev.rules)), tuple(ev.triggers))
                   for ev in events)
@@ -118,7 +119,9 @@ class _MeetingReader:
                             participants=self.table.with_states(partners), rules=("meeting.purpose",))
                 return
         participants, partners, location, rules = self._verb_arguments(verb, lemma, objs)
-        if lemma in mt.partner_required and not partners and not meeting_obj and len(participants) < 2:
+        first = self._first_person(self._subject(verb))  # "I spoke with X": the speaker takes part (see assemble)
+        unnamed = first + ("meeting.signatories" in rules)  # taking part, named elsewhere
+        if lemma in mt.partner_required and not partners and not meeting_obj and len(participants) + unnamed < 2:
             return  # "Benton and Fawzi discussed ...": two subjects are partners to each other
         if lemma in mt.guest_verbs and not partners and not meeting_obj:
             return  # "X and Y welcome the good offices of ...": a host needs a guest
@@ -131,8 +134,13 @@ class _MeetingReader:
             return  # "did not meet", "refused to meet", "if they meet"
         status = self._status(verb)
         mode = self._mode(sent, verb, kind, location)
+        rules += ["meeting.first_person"] if first else []
         self._add(_Event(kind, participants, status, mode, location, self.ctx.date_of(verb, status == "planned"),
                          [self.ctx.evidence(sent)], triggers=[verb.idx], rules=[f"meeting.verb.{lemma}", *rules]))
+
+    def _first_person(self, token: Token | None) -> bool:
+        """'I', 'me', 'my': the one who speaks."""
+        return token is not None and token.lower_ in self.words.first_person
 
     def _far_verb(self, noun: Token) -> Token | None:
         """The verb of a clause whose object carries the meeting noun deep in its prepositions
@@ -174,6 +182,10 @@ class _MeetingReader:
             return
         rule = f"meeting.noun.{noun.lower_}"
         participants, by_agent, location, poss, rules = self._noun_arguments(noun)
+        verb0 = governing_verb(noun)
+        first = any(self._first_person(p) for p in poss) or (
+            not poss and verb0 is not None and self._first_person(self._subject(verb0)))
+        rules = [*rules, "meeting.first_person"] if first else rules
         participants = participants + self._role_holders(noun)  # "Egypt's role in the talks"
         host_state = self._host(kind, location)  # "my visit to Saudi Arabia": the host state takes part
         participants += host_state
@@ -203,7 +215,7 @@ class _MeetingReader:
             if ref is not None:
                 ref.absorb(mode=mode, location=location, evidence=span, trigger=noun.idx, rules=(rule, *rules))
                 return
-            if not participants:
+            if not participants and not first:
                 return
         # a new meeting named by a noun: its participants are its possessor, its "with"
         # partners, and the subject of the clause it stands in ("X arrived on a visit")
@@ -222,7 +234,7 @@ class _MeetingReader:
             participants = participants + self._main_clause_subject(noun)
         participants += self._led_under(noun, verb)
         participants = unique(participants)
-        if not participants or self.g.negated(noun) or self.g.hypothetical(noun):
+        if (not participants and not first) or self.g.negated(noun) or self.g.hypothetical(noun):
             return
         if location is None:
             location = self._clause_place(noun) or (self._clause_place(verb) if verb is not None else None)
@@ -358,6 +370,8 @@ class _MeetingReader:
                 actors = self.table.actors_at(arg)
                 partners += actors
                 rules += sorted(found - {"meeting.location"}) if actors else []
+                if not actors and arg.lower_ in mt.signatory_nouns:
+                    rules.append("meeting.signatories")  # "met with the signatories of the truce" (see assemble)
         # "spoke with X, ..., and with Y": a second partner after a conjoined preposition
         for prep in verb.children:
             if prep.dep_ == "prep" and prep.lower_ in mt.partner_preps:

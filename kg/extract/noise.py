@@ -1,8 +1,9 @@
 """Scraped-page noise -> regions of the text that the extractor skips.
 
 The text itself is never changed, so every offset still slices the original text. The
-rules are general (data/noise.yaml): photo credits, comment forms, "X contributed to this
-report", sidebars of related headlines with bylines and times, tag and navigation lines.
+rules are general (data/noise.yaml): photo credits and captions, comment forms, "X contributed
+to this report", sidebars of related headlines with bylines and times, tag and navigation lines,
+social-media handles, an author's bio closing the page.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class Region:
 class NoiseRules:
     tail_markers: tuple[re.Pattern, ...]
     line_patterns: tuple[re.Pattern, ...]
+    closing_patterns: tuple[re.Pattern, ...]
     prefix_patterns: tuple[re.Pattern, ...]
     byline_time: re.Pattern
     tail_min_share: float
@@ -39,6 +41,7 @@ def rules(words: NoiseWords | None = None) -> NoiseRules:
     w = words or lexicon().noise
     return NoiseRules(
         tuple(re.compile(p, re.I) for p in w.tail_markers), tuple(re.compile(p, re.I) for p in w.line_patterns),
+        tuple(re.compile(p, re.I) for p in w.closing_patterns),
         tuple(re.compile(p) for p in w.prefix_patterns),  # case matters: datelines are upper case
         re.compile(w.byline_time, re.I), w.tail_min_share, w.teaser_min_run, w.teaser_lines_above,
         w.label_line_max_words, w.label_function_words)
@@ -96,6 +99,10 @@ def noise_regions(text: str, words: NoiseWords | None = None) -> tuple[Region, .
                 bylines.append(i)
         elif is_label_line(line, r.label_line_max_words, r.function_words):
             regions.append(Region(begin, end, "label line: " + line[:60]))
+    last = [ln for ln in lines if ln[2]][-1:]
+    for begin, end, line in last:  # an author's bio closing the page
+        if any(p.search(line) for p in r.closing_patterns):
+            regions.append(Region(begin, end, "author bio: " + line[:60]))
     if len(bylines) >= r.teaser_min_run:
         for i in bylines:
             above, j = 0, i - 1

@@ -49,6 +49,7 @@ class _StatementReader:
         self.actors: set[str] = set()
         self.pronouns = lex.actors.singular_pronouns - lex.actors.object_pronouns
         self.joined: set[int] = set()  # sentences read as the end of the one before
+        self.documents = lex.actors.document_nouns
 
     # ---- triggers -------------------------------------------------------------------------------
     def read(self, sent: Span) -> None:
@@ -131,6 +132,10 @@ class _StatementReader:
                 continue  # "responded with force", "recalled its ambassador": no speech
             if token.dep_ == "amod" or token.tag_ == "VBN" and token.dep_ in {"acl"}:
                 continue
+            if any(q[0] < token.idx < q[1] for q in quotes) and any(
+                    t.lemma_.lower() in w.reporting_verbs and t.pos_ == "VERB" and not any(q[0] <= t.idx < q[1] for q in quotes)
+                    for t in sent):
+                continue  # '"... what they say they want," he said': words of the quote, not speech of its own
             speaker = self._speaker(token)
             if speaker is None:
                 continue
@@ -215,8 +220,23 @@ class _StatementReader:
 
     def _speaker(self, verb: Token) -> str | None:
         subj = self._subject(verb)
+        doc_noun = verb.head
+        for _ in range(4):  # "issued a statement (following the conference) saying ..."
+            if verb.dep_ != "acl" or doc_noun.lemma_.lower() in self.documents or doc_noun.head.i == doc_noun.i:
+                break
+            doc_noun = doc_noun.head
+        if subj is None and verb.dep_ == "acl" and doc_noun.lemma_.lower() in self.documents:
+            # "Hamas issued a statement saying ...": the document's issuer, or who issued it
+            issuer = self.table.actor_at(doc_noun)
+            if issuer:
+                return issuer
+            subj = self._subject(doc_noun.head) if doc_noun.dep_ in {"dobj", "pobj"} else None
         if subj is None:
             return None
+        if subj.dep_ == "nsubjpass" and subj.head.i == verb.i:
+            # "the UN was denied access", "he was told": the one spoken to; the speaker is the agent
+            agents = [p for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
+            return self.table.actor_at(agents[0]) if agents else None
         if subj.lower_ in self.pronouns:
             sent = self.ctx.sent_of(verb)
             resolved = self.table.actors.get(self.table.actor_at(subj) or "")

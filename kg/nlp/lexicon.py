@@ -127,6 +127,7 @@ class ActorWords:
     neuter_pronouns: Words
     joint_nouns: Words
     document_nouns: Words
+    non_actor_heads: Words
     document_preps: Words
     joint_modifiers: Words
     object_pronouns: Words
@@ -179,6 +180,8 @@ class MeetingWords:
     leadership_nouns: Words
     present_aux: Words
     ongoing_modifiers: Words
+    first_person: Words
+    signatory_nouns: Words
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,12 @@ class CeasefireWords:
     pair_words: Words
     widening_verbs: Words
     waged_conflicts: Words
+    mediated_processes: Words
+    side_nouns: Words
+    halting_verbs: Words
+    halted_fighting: Words
+    force_nouns: Words
+    partner_preps: Words
 
 
 @dataclass(frozen=True)
@@ -246,6 +255,7 @@ class NoiseWords:
     tail_min_share: float
     tail_markers: tuple[str, ...]
     line_patterns: tuple[str, ...]
+    closing_patterns: tuple[str, ...]
     prefix_patterns: tuple[str, ...]
     byline_time: str
     teaser_min_run: int

@@ -58,6 +58,20 @@ def _person_after_title(dm: MentionBuilder, ent: Span, label: str) -> tuple[Span
     return ent, label
 
 
+def _not_an_actor(dm: MentionBuilder, span: Span, label: str) -> bool:
+    """Names that are no actors: an event ("the Annapolis Conference"), the acronym of an
+    agreement or programme ("... Agreement (COHA)"), a common noun the recogniser took for a name
+    at the start of a sentence ("Combat is reported ...")."""
+    lex, doc = dm.lex, dm.doc
+    if label != "ORG" or known(lex, span.text) is not None:
+        return False
+    if len(span) >= 2 and span[-1].lower_ in lex.meetings.nouns:
+        return True
+    if span.start >= 2 and doc[span.start - 1].text == "(" and doc[span.start - 2].lower_ in lex.actors.non_actor_heads:
+        return True
+    return len(span) == 1 and span[0].pos_ == "NOUN" and bool(span[0].is_sent_start)
+
+
 def _initial(token: Token) -> bool:
     """'J.', 'J': a middle initial."""
     return len(token.text.rstrip(".")) == 1 and token.text[:1].isupper()
@@ -74,7 +88,7 @@ def find_names(dm: MentionBuilder) -> None:
             if label in {"ORG", "PERSON"} and not any(t.is_title or t.is_upper for t in ent):
                 continue
         span = _clean_span(ent, lex)
-        if len(span) == 0:
+        if len(span) == 0 or _not_an_actor(dm, span, label):
             continue
         # "Bosnian Serbs", "Iraqi Kurds": a people qualified by a place is a group of its own
         if len(span) >= 2 and span[-1].lower_.endswith("s") and lex.demonyms.get(span[-1].lower_) is not None and \
@@ -334,6 +348,8 @@ def _clean_span(span: Span, lex: Lexicon) -> Span:
         end -= 1
     while end > start and doc[end - 1].is_punct and doc[end - 1].text not in {"."}:
         end -= 1
+    if end - start >= 3 and doc[end - 2].text == "-" and doc[end - 1].is_lower and doc[end - 1].tag_ in {"VBN", "VBD"}:
+        end -= 2  # "the European Union-brokered ceasefire": the name without "-brokered"
     return doc[start:end]
 
 

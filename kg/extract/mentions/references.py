@@ -211,18 +211,25 @@ def find_document_sources(dm: MentionBuilder) -> None:
     """'a BBC report', 'the Kremlin's statement', 'a report by the UN': a document stands for
     whoever issued it; 'the joint statement' for the people named just before."""
     words = dm.lex.actors
+    issued: dict[str, list[str]] = {}  # document noun -> who issued the last one named with its issuers
     for token in dm.doc:
         if token.lemma_.lower() not in words.document_nouns or token.pos_ != "NOUN" or token.i in dm.by_token \
                 or not dm.live(token):
             continue
         keys: list[str] = []
         issuers = [c for c in token.children if c.dep_ in {"compound", "nmod", "poss", "amod"}]
-        issuers += [p for c in token.children if c.dep_ == "prep" and c.lower_ in words.document_preps
-                    for p in c.children if p.dep_ == "pobj"]
+        issuers += [x for c in token.children if c.dep_ == "prep" and c.lower_ in words.document_preps
+                    for p in c.children if p.dep_ == "pobj" for x in (p, *p.conjuncts)]
         for c in issuers:
             m = dm.by_token.get(c.i)
             if m is not None and m.key and m.kind != "Place" and m.key not in keys:
                 keys.append(m.key)
+        lemma = token.lemma_.lower()
+        if keys:
+            issued[lemma] = keys
+        elif any(c.dep_ == "det" and c.lower_ in dm.lex.grammar.definite_articles for c in token.children) and \
+                lemma in issued:
+            keys = issued[lemma]  # "a statement by X and Y ... the joint statement said": theirs
         if not keys and any(c.dep_ == "amod" and c.lower_ in words.joint_modifiers for c in token.children):
             keys = _people_before(dm, token)
         if keys:
