@@ -255,7 +255,9 @@ class _CeasefireReader:
             for c in head.children:
                 if c.dep_ in {"dobj", "ccomp"} and c.i != first.i:
                     subj = c if c.dep_ == "dobj" else next((k for k in c.children if k.dep_ == "nsubj"), None)
-                    if subj is not None and (found := self._plural_reference(subj, urger) or self.table.actors_at(subj)):
+                    found = (self._plural_reference(subj, urger) or self.table.actors_at(subj)) if subj is not None else []
+                    found = [a for a in found if a not in urger]  # "X urged him to ...": never X himself
+                    if found:
                         return found
             return []
         subj = self._subject(verb)
@@ -294,6 +296,8 @@ class _CeasefireReader:
             if t.head.i == t.i:
                 break
             t = t.head
+            if t.lemma_.lower() in self.words.urging_verbs:
+                return []  # "X urged him to cease hostilities": X is not bound
             subj = self._subject(t) if t.pos_ in {"VERB", "AUX"} else None
             found = (self._plural_reference(subj) or self.table.actors_at(subj)) \
                 if subj is not None and subj.pos_ != "PRON" else []
@@ -548,6 +552,8 @@ class _CeasefireReader:
                                                     for c in token.children)
         if token.tag_ != "NNS" or not (pair or sides):
             return []  # "both leaders", "the two leaders", "the signatories"
+        if sides and self.truces and self.truces[-1].parties:
+            return list(self.truces[-1].parties)  # "the parties had agreed": the sides of the truce spoken of
         seen: dict[str, tuple[int, int]] = {}
         for m in self.table.mentions:
             if m.start < token.i and m.key and m.kind == "Person" and not m.adjective and m.key not in exclude:
