@@ -297,8 +297,8 @@ def sort_graphs(items: Iterable[tuple[str, str] | GraphBlock], folder: Path, run
                 index.append((item.graph, offset, len(item.data)))
                 offset += len(item.data)
                 cut = len(item.graph) + 3  # " <g> ." at the end of each line
-                # "\n" only: a literal may hold U+2028 and the like, which str.splitlines() also cuts at
-                union.extend(line[:-cut] for line in item.data.decode().split("\n") if line)
+                # split at "\n" only: a literal may hold U+0085, U+2028 ... (N-Triples escapes none of them)
+                union.extend(line[:-cut] for line in item.data.decode().split("\n")[:-1])
             else:
                 graph, spo = item
                 rest.add(f"{graph} {spo}")
@@ -328,7 +328,8 @@ def _graphs(rest: Iterable[str], index: list[tuple[str, int, int]], blocks) -> I
         if len(data) == 1:
             yield graph, data[0]
         else:  # one graph from several sources: its lines merged again
-            yield graph, "".join(sorted({line + "\n" for d in data for line in d.decode().split("\n") if line})).encode()
+            lines = {line + "\n" for d in data for line in d.decode().split("\n")[:-1]}
+            yield graph, "".join(sorted(lines)).encode()
 
 
 def _write_graphs(graphs: Iterable[tuple[str, bytes]], union, folder: Path) -> SortedGraph:

@@ -149,3 +149,18 @@ def test_scale_split_shards_hold_the_graph_each_named_graph_in_one(small, tmp_pa
     others = [size for i, size in enumerate(sizes) if i != entities]
     assert max(others) < 2 * min(others), sizes
     assert sizes[entities] <= max(others) or list(graphs_of.values()).count(entities) == 1, sizes
+
+
+def test_scale_graph_blocks_keep_line_separators_inside_literals(tmp_path):
+    """A document graph's block is split at "\\n" only: U+0085 and U+2028 stay inside their literal."""
+    import pyoxigraph as ox
+
+    from kg.pipeline import BuildSettings, build
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("Kenyan President Amina Okafor met Norwegian Prime Minister Lena Berg in "
+                                           "Oslo on Monday.\x85 \"We agree\u2028 on this,\" Okafor said.\n")
+    report = build(BuildSettings(inputs=(tmp_path / "in",), out=tmp_path / "out", html=False, progress=False, jobs=1))
+    assert len(set(ox.parse(path=str(tmp_path / "out" / "kg.trig")))) == report.quads
+    assert any("\u2028" in t.object.value for t in ox.parse(path=str(tmp_path / "out" / "kg.nt"))
+               if isinstance(t.object, ox.Literal))
