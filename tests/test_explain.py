@@ -91,7 +91,7 @@ def test_explain_shows_accusations_and_their_ceasefire(nlp):
 
 
 @pytest.mark.parametrize("sentence", [
-    "Президент Иван Петров встретился с премьер-министром в Москве. " * 3,  # 189 characters, 357 bytes
+    "Президент Иван Петров встретился с премьер-министром в Москве. " * 3,  # 189 characters, 348 bytes
     "Kenyan President Samuel Otieno met Somali President Abdi Warsame in Nairobi. " * 80,  # > 4,096 characters
 ])
 def test_explain_long_sentence_is_read_as_text_not_a_file_name(nlp, sentence):
