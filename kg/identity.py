@@ -45,6 +45,7 @@ def name_words() -> NameWords:
                      frozenset(fold(w) for w in t.name_suffixes), frozenset(t.acronym_skip))
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case, no diacritics, no dots or apostrophes, hyphens as spaces, single spaces."""
     text = unicodedata.normalize("NFKD", text)
@@ -73,6 +74,7 @@ def name_tokens(name: str, words: NameWords | None = None) -> list[str]:
     return [_translit(t) for t in toks]
 
 
+@lru_cache(maxsize=65536)
 def person_key(name: str) -> str:
     return " ".join(name_tokens(name))
 

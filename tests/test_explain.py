@@ -88,3 +88,12 @@ def test_explain_shows_accusations_and_their_ceasefire(nlp):
     assert result.exit_code == 0, result.output
     assert "Accusation: Armenia violated a ceasefire, by the account of Azerbaijan; date 2023-03-19" in result.output
     assert "[ceasefire 1]" in result.output and "rules: accusation.verb, accusation.of_act" in result.output
+
+
+@pytest.mark.parametrize("sentence", [
+    "Президент Иван Петров встретился с премьер-министром в Москве. " * 3,  # 189 characters, 348 bytes
+    "Kenyan President Samuel Otieno met Somali President Abdi Warsame in Nairobi. " * 80,  # > 4,096 characters
+])
+def test_explain_long_sentence_is_read_as_text_not_a_file_name(nlp, sentence):
+    found = explain(sentence)
+    assert found.documents[0].sentences

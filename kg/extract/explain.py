@@ -97,8 +97,8 @@ def explain(source: str, published: dt.date | None = None, model: str | None = N
     with ``displacy``, also write the displaCy page there (atomically)."""
     from kg.nlp.model import load
 
-    path = Path(source) if len(source) < 4096 and "\n" not in source else None
-    if path is not None and path.is_file():
+    path = Path(source) if "\n" not in source else None
+    if path is not None and _is_file(path):
         from kg.ingest import read_documents
 
         documents = list(read_documents([path], warn))
@@ -113,6 +113,15 @@ def explain(source: str, published: dt.date | None = None, model: str | None = N
     if displacy is not None:
         _write_atomically(Path(displacy), found.html())
     return found
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` names a file; a sentence too long to be a file name is not one (the limit
+    is the file system's, in bytes, not characters)."""
+    try:
+        return path.is_file()
+    except OSError:  # ENAMETOOLONG
+        return False
 
 
 def explain_document(document: Document, doc: Doc) -> DocumentReport:
