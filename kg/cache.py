@@ -152,6 +152,11 @@ class ExtractionCache:
             self.db.executemany("INSERT OR REPLACE INTO extraction (key, doc_id, data) VALUES (?, ?, ?)", rows)
             self.db.commit()
 
+    def drop(self, keys: Iterable[str]) -> None:
+        """Forget these entries."""
+        self.db.executemany("DELETE FROM extraction WHERE key = ?", ((k,) for k in keys))
+        self.db.commit()
+
     def prune(self, keep: Iterable[str]) -> int:
         """Drop every entry whose key is not in ``keep`` (documents removed or changed); how many went."""
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")

@@ -71,17 +71,32 @@ def main() -> None:
               help="Skip (and report) a document that takes longer to read; 0: no limit.")
 @click.option("--doc-memory", type=click.IntRange(min=0), default=2000, show_default=True, metavar="MB",
               help="Skip (and report) a document whose reading needs more memory; 0: no limit.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Who reads the documents: kg's worker processes, or a Dask cluster (a LocalCluster of --jobs "
+              "workers unless --scheduler is given).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Read the documents on the Dask cluster of this scheduler (tcp://host:8786); implies --engine dask.")
+@click.option("--spill-after", type=click.IntRange(min=0), default=20000, show_default=True, metavar="N",
+              help="Keep the records of at most N documents in memory; beyond, they go to disk and are read back "
+              "in passes, so memory stays flat as the corpus grows.")
+@click.option("--split", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Also write the quads as N shards in OUT/shards/ (each named graph whole in one), for a triple "
+              "store to bulk-load side by side.")
+@click.option("--split-format", type=click.Choice(["nq", "trig"]), default="nq", show_default=True,
+              help="Format of the --split shards: N-Quads or TriG.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary (warnings as they come, on stderr).")
 @click.option("--curation", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
               help="Curation file to apply (default: the curation.yaml of each input folder; see `kg curate`).")
 @_friendly
-def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_memory, quiet, curation) -> None:
+def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_memory, engine, scheduler, spill_after,
+          split, split_format, quiet, curation) -> None:
     """Build the graph of PATHS (files, folders of .txt/.md/.html, or .jsonl corpora).
 
     \b
     Examples:
       kg build seeds
       kg build articles/ more.jsonl --out my-graph --jobs 2
+      kg build archive/ --scheduler tcp://head-node:8786
     """
     from kg.pipeline import BuildSettings
     from kg.pipeline import build as run_build
@@ -89,7 +104,8 @@ def build(paths, out, model, jobs, no_cache, store, no_html, doc_timeout, doc_me
     settings = BuildSettings(
         inputs=tuple(paths), out=out, model=model or os.environ.get("KG_SPACY_MODEL"),
         jobs=jobs, cache=not no_cache, store=store, html=not no_html, progress=not quiet,
-        doc_timeout=doc_timeout, doc_memory=doc_memory, curation=curation,
+        doc_timeout=doc_timeout, doc_memory=doc_memory, engine="dask" if scheduler else engine,
+        scheduler=scheduler, spill_after=spill_after, split=split, split_format=split_format, curation=curation,
     )
     held: list[str] = []  # listed in the summary; printed here only if the build fails
 

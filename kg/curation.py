@@ -38,7 +38,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ from kg.models import (
     unique,
 )
 from kg.resolve import (
+    DocumentPart,
     GAccusation,
     GActor,
     GCeasefire,
@@ -66,6 +67,7 @@ from kg.resolve import (
     GRole,
     GStatement,
     Resolved,
+    assemble,
     digest,
     slug,
 )
@@ -276,6 +278,10 @@ def curate(res: Resolved, inputs: Iterable[Path], explicit: Path | None, note: N
     entries = [e for path in curation_files(inputs, explicit) for e in read_entries(path)]
     if not entries:
         return res, 0
+    return _apply(res, entries, note)
+
+
+def _apply(res: Resolved, entries: list[Entry], note: Note) -> tuple[Resolved, int]:
     state = _State(res)
     changes: list[Change] = []
     for n, entry in enumerate(entries, 1):
@@ -287,6 +293,20 @@ def curate(res: Resolved, inputs: Iterable[Path], explicit: Path | None, note: N
             note(f"curation: {entry.where}: {entry.describe()}: matches nothing in this build ({miss}); "
                  "the entry is kept in the file")
     return state.result(tuple(changes)), len(changes)
+
+
+def curate_stream(entities: Resolved, parts: Iterator[DocumentPart], inputs: Iterable[Path], explicit: Path | None,
+                  note: Note) -> tuple[Resolved, Iterator[DocumentPart], int]:
+    """``curate`` for a build's entities and documents' parts (``kg.resolve.resolve_stream``): without
+    curation entries, both as they are (nothing read); with entries, the records gathered in memory
+    (``kg.resolve.assemble``), curated, and split into parts again (``kg.rdf.document_parts``)."""
+    entries = [e for path in curation_files(inputs, explicit) for e in read_entries(path)]
+    if not entries:
+        return entities, parts, 0
+    from kg.rdf import document_parts
+
+    res, n = _apply(assemble(entities, parts, mentions=True), entries, note)
+    return res, document_parts(res), n
 
 
 class _NoMatch(Exception):

@@ -30,11 +30,13 @@ import itertools
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
@@ -45,12 +47,16 @@ from kg.vocab import PREFIXES
 RUN_SIZE = 250_000  # lines sorted in memory at once (about 60 MB of N-Quads text)
 STORE_SLICE = 300_000  # quads per bulk load into the store (~0.5 GB of loader memory)
 GRAPH_FILE = "graph.nq"  # the sorted quads, in the staging folder (not published)
+GRAPH_CACHE = "graphs.sqlite"  # in the extraction cache's folder: each document's graph, by digest (GraphCache)
 STORE_MANIFEST = "kg-graphs.json"  # in a store kg wrote: the SHA-256 of each named graph's quads
 KG_DIR = ".kg"  # in a build folder: versions, the current one, the lock
 CACHE_DIR = ".kg-cache"  # in a build folder: the extraction cache (kg.cache)
 STORE_DIR = "store"  # in a build folder: the on-disk Oxigraph store, when the build has one
 # Every name a build publishes in its folder (a link into the current version, when the build has it).
-PUBLISHED = ("kg.ttl", "kg.trig", "kg.nt", "kg.jsonld", "ontology.ttl", "build.json", "graph.html", STORE_DIR)
+SHARDS_DIR = "shards"  # in a build folder, with --split N: the quads in N files, for loading in parallel
+PUBLISHED = ("kg.ttl", "kg.trig", "kg.nt", "kg.jsonld", "ontology.ttl", "build.json", "graph.html", STORE_DIR,
+             SHARDS_DIR)
+SHARD_FORMATS = {"nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,11 @@ class _ExternalSort:
         if len(self.buffer) >= self.run_size:
             self._spill()
 
+    def extend(self, lines: Iterable[str]) -> None:
+        self.buffer.extend(lines)
+        if len(self.buffer) >= self.run_size:
+            self._spill()
+
     def _spill(self) -> None:
         lines = sorted(set(self.buffer))
         self.buffer = []
@@ -127,7 +138,7 @@ class _ExternalSort:
 
 
 def sort_quads(statements: Iterable[tuple[str, str]] | Iterable[ox.Quad], folder: Path,
-               run_size: int = RUN_SIZE) -> SortedGraph:
+               run_size: int | None = None) -> SortedGraph:
     """Write the quads sorted and deduplicated to ``folder/graph.nq``, and their union to ``folder/kg.nt``.
 
     ``statements``: (graph, "subject predicate object") in canonical N-Quads text, as
@@ -135,8 +146,8 @@ def sort_quads(statements: Iterable[tuple[str, str]] | Iterable[ox.Quad], folder
     the Python merge sort: 10 s less CPU here at 10,000 documents, the same wall time.)
     """
     folder = Path(folder)
-    by_graph = _ExternalSort(folder, "quads", run_size)
-    union = _ExternalSort(folder, "triples", run_size)
+    by_graph = _ExternalSort(folder, "quads", run_size or RUN_SIZE)
+    union = _ExternalSort(folder, "triples", run_size or RUN_SIZE)
     add_quad, add_triple = by_graph.add, union.add
     for item in statements:
         if isinstance(item, ox.Quad):
@@ -185,6 +196,162 @@ def _statement(q: ox.Quad) -> tuple[str, str]:
     return graph, spo
 
 
+# ---- each document's graph, kept between builds ------------------------------------------------------
+class GraphBlock(NamedTuple):
+    """One named graph as written: its IRI (``<...>``) and its quads, sorted, unique, as N-Quads lines."""
+
+    graph: str
+    data: bytes
+
+
+def graph_block(graph: str, statements: Iterable[tuple[str, str]]) -> GraphBlock:
+    """The block of ``graph`` from its statements ((graph, "s p o"), all in ``graph``)."""
+    lines = set()
+    for g, spo in statements:
+        if g != graph:
+            raise ValueError(f"a quad of {g} in the block of {graph}")
+        lines.add(f"{spo} {g} .\n")
+    return GraphBlock(graph, "".join(sorted(lines)).encode())
+
+
+class GraphCache:
+    """The block of each document's graph by the digest of what it was made of (``OUT/.kg-cache/graphs.sqlite``).
+
+    A rebuild takes the graphs of unchanged documents from here instead of making and sorting
+    their quads again; blocks the build did not use are dropped at its end (``prune``). A cache
+    that cannot be read is started anew."""
+
+    def __init__(self, folder: Path):
+        self.path = Path(folder) / GRAPH_CACHE
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = self._connect()
+            self.db.execute("SELECT count(*) FROM graph").fetchone()
+        except sqlite3.DatabaseError:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)
+            self.db = self._connect()
+        self.db.execute("CREATE TEMP TABLE used (digest TEXT PRIMARY KEY)")
+        self._new: list[tuple[str, bytes]] = []
+        self._used: list[tuple[str]] = []
+        self.hits = 0
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS graph (digest TEXT PRIMARY KEY, data BLOB NOT NULL)")
+        db.commit()
+        return db
+
+    def get(self, digest: str) -> bytes | None:
+        self._use(digest)
+        row = self.db.execute("SELECT data FROM graph WHERE digest = ?", (digest,)).fetchone()
+        if row is not None:
+            self.hits += 1
+        return row[0] if row is not None else None
+
+    def put(self, digest: str, data: bytes) -> None:
+        self._new.append((digest, data))
+        if len(self._new) >= 500:
+            self.flush()
+
+    def _use(self, digest: str) -> None:
+        self._used.append((digest,))
+        if len(self._used) >= 5000:
+            self.flush()
+
+    def flush(self) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO graph (digest, data) VALUES (?, ?)", self._new)
+        self.db.executemany("INSERT OR IGNORE INTO used (digest) VALUES (?)", self._used)
+        self.db.commit()
+        self._new, self._used = [], []
+
+    def prune(self) -> int:
+        """Drop the blocks this build did not use; how many went."""
+        self.flush()
+        dropped = self.db.execute("DELETE FROM graph WHERE digest NOT IN (SELECT digest FROM used)").rowcount
+        self.db.commit()
+        return dropped
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def sort_graphs(items: Iterable[tuple[str, str] | GraphBlock], folder: Path, run_size: int | None = None) -> SortedGraph:
+    """``sort_quads`` for statements and whole graph blocks mixed: the same files, the same bytes.
+
+    The blocks (each document's graph, sorted already) are put side by side in the order of their
+    graphs; only the other statements (the entities graph) and the union of the triples are sorted.
+    """
+    folder = Path(folder)
+    rest = _ExternalSort(folder, "quads", run_size or RUN_SIZE)
+    union = _ExternalSort(folder, "triples", run_size or RUN_SIZE)
+    index: list[tuple[str, int, int]] = []  # graph, offset, length in the blocks file
+    scratch = folder / "blocks.tmp"
+    offset = 0
+    with open(scratch, "wb") as fh:
+        for item in items:
+            if isinstance(item, GraphBlock):
+                fh.write(item.data)
+                index.append((item.graph, offset, len(item.data)))
+                offset += len(item.data)
+                cut = len(item.graph) + 3  # " <g> ." at the end of each line
+                # split at "\n" only: a literal may hold U+0085, U+2028 ... (N-Triples escapes none of them)
+                union.extend(line[:-cut] for line in item.data.decode().split("\n")[:-1])
+            else:
+                graph, spo = item
+                rest.add(f"{graph} {spo}")
+                union.add(spo)
+    try:
+        with open(scratch, "rb") as blocks:
+            return _write_graphs(_graphs(rest, sorted(index), blocks), union, folder)
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def _graphs(rest: Iterable[str], index: list[tuple[str, int, int]], blocks) -> Iterator[tuple[str, bytes]]:
+    """(graph, its N-Quads lines) in the order of the graphs: ``rest``'s sorted "graph s p o" lines grouped,
+    and the blocks of ``index`` (graph, offset, length in ``blocks``), sorted by graph; merged."""
+    def grouped() -> Iterator[tuple[str, int, bytes]]:
+        for graph, lines in itertools.groupby(rest, key=lambda line: line.split(" ", 1)[0]):
+            cut = len(graph) + 1
+            yield graph, 0, "".join(f"{line[cut:]} {graph} .\n" for line in lines).encode()
+
+    def read() -> Iterator[tuple[str, int, bytes]]:
+        for graph, start, length in index:
+            blocks.seek(start)
+            yield graph, 1, blocks.read(length)
+
+    for graph, parts in itertools.groupby(heapq.merge(grouped(), read(), key=lambda p: p[0]), key=lambda p: p[0]):
+        data = [p[2] for p in parts]
+        if len(data) == 1:
+            yield graph, data[0]
+        else:  # one graph from several sources: its lines merged again
+            lines = {line + "\n" for d in data for line in d.decode().split("\n")[:-1]}
+            yield graph, "".join(sorted(lines)).encode()
+
+
+def _write_graphs(graphs: Iterable[tuple[str, bytes]], union, folder: Path) -> SortedGraph:
+    """``_write_sorted`` for whole graphs, in order."""
+    nquads, ntriples = folder / GRAPH_FILE, folder / "kg.nt"
+    n_quads = n_triples = offset = 0
+    digests: dict[str, str] = {}
+    blocks: dict[str, tuple[int, int]] = {}
+    with open(nquads, "wb") as fh:
+        for graph, data in graphs:
+            fh.write(data)
+            digests[graph[1:-1]] = hashlib.sha256(data).hexdigest()
+            blocks[graph[1:-1]] = (offset, offset + len(data))
+            offset += len(data)
+            n_quads += data.count(b"\n")
+    with open(ntriples, "w", encoding="utf-8", newline="\n") as out:
+        for line in union:
+            out.write(line + " .\n")
+            n_triples += 1
+    return SortedGraph(nquads, ntriples, n_quads, n_triples, digests, blocks)
+
+
 # ---- rdflib input ------------------------------------------------------------------------------------
 def to_ox(term):
     """An rdflib term as a pyoxigraph term."""
@@ -223,6 +390,42 @@ def write_formats(graph: SortedGraph, extra_files: dict[str, bytes]) -> list[str
     for name, data in extra_files.items():
         (folder / name).write_bytes(data)
     return [fmt.file for fmt in FORMATS] + list(extra_files)
+
+
+def write_shards(graph: SortedGraph, n: int, fmt: str = "nq") -> str:
+    """The quads of ``graph`` in ``n`` files of about the same size (fewer when there are fewer named
+    graphs), each named graph whole in one of them: ``shards/kg-001.nq`` ... in ``graph``'s folder, in
+    the order of the graphs. A triple store loads them side by side (``oxigraph load --file`` each,
+    QLever, Virtuoso ``ld_dir``). ``fmt``: "nq" (N-Quads, the sorted lines as they are) or "trig"
+    (TriG with kg's prefixes). Returns the folder's name."""
+    if fmt not in SHARD_FORMATS:
+        raise BuildError(f"--split-format must be one of {', '.join(SHARD_FORMATS)} (got {fmt!r})")
+    folder = graph.nquads.parent / SHARDS_DIR
+    folder.mkdir()
+    ranges = sorted(graph.blocks.values())
+    total = ranges[-1][1] if ranges else 0
+    n = max(1, min(n, len(ranges)))
+    cuts: list[tuple[int, int]] = []  # byte ranges of graph.nquads, at graph boundaries
+    start = 0
+    for _, end in ranges:  # a shard ends once it holds its even share of what is left
+        if len(cuts) < n - 1 and end - start >= (total - start) / (n - len(cuts)):
+            cuts.append((start, end))
+            start = end
+    if start < total or not cuts:
+        cuts.append((start, total))
+    width = max(3, len(str(len(cuts))))
+    prefixes = {k: str(v) for k, v in PREFIXES.items()}
+    with open(graph.nquads, "rb") as src:
+        for i, (begin, end) in enumerate(cuts, 1):
+            target = folder / f"kg-{i:0{width}d}.{fmt}"
+            src.seek(begin)
+            data = src.read(end - begin)
+            if fmt == "nq":
+                target.write_bytes(data)
+            else:
+                ox.serialize(ox.parse(data, format=ox.RdfFormat.N_QUADS), str(target), SHARD_FORMATS[fmt],
+                             prefixes=prefixes)
+    return SHARDS_DIR
 
 
 def write_exports(graph: Dataset, out: Path, extra_files: dict[str, bytes]) -> list[Path]:
@@ -359,7 +562,7 @@ class BuildFolder:
         for entry in self.kg.iterdir():
             if entry.name.startswith(("staging-", "trash-")):
                 shutil.rmtree(entry, ignore_errors=True)
-            elif entry.name.startswith("current.new-"):
+            elif entry.name.startswith(("current.new-", "spill-")):  # spill-PID.sqlite: kg.spill's records
                 entry.unlink(missing_ok=True)
         for version in self.versions.iterdir():
             if version.name != keep:
@@ -381,9 +584,11 @@ class BuildFolder:
             if entry.name not in names:
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         for name in names:
-            if (staged / name).is_file():
-                with open(staged / name, "rb+") as fh:
-                    os.fsync(fh.fileno())
+            files = sorted((staged / name).iterdir()) if name == SHARDS_DIR else [staged / name]
+            for file in files:
+                if file.is_file():
+                    with open(file, "rb+") as fh:
+                        os.fsync(fh.fileno())
         pause_point("staged")
         version_id = _content_id(staged, names)
         old = self._current_id()
@@ -437,11 +642,13 @@ def _content_id(folder: Path, names: list[str]) -> str:
     for name in sorted(names):
         path = folder / name
         h.update(name.encode() + b"\0")
-        if path.is_dir():
-            path = path / STORE_MANIFEST
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                h.update(chunk)
+        files = [path / STORE_MANIFEST] if path.is_dir() and name != SHARDS_DIR else \
+            sorted(path.iterdir()) if path.is_dir() else [path]
+        for file in files:
+            h.update(file.name.encode() + b"\0")
+            with open(file, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
         h.update(b"\0")
     return h.hexdigest()[:16]
 

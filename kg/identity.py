@@ -181,46 +181,70 @@ def global_keys(actors: Iterable[tuple[str, Actor]]) -> dict[tuple[str, str], st
     actors ("a senior official") stay their document's own; named persons and organisations
     whose names are one (as above) share the key of the fullest name."""
     actors = list(actors)
-    people = {a.label: a.key for _, a in actors if a.kind == "Person" and not a.described and not is_acronym(a.label)}
-    by_name = person_classes(people)
-    # an organisation's acronym joins the one organisation of the corpus with those initials
-    orgs = {a.key: a.label for _, a in actors if a.kind == "Organization" and not a.described}
-    initials: dict[str, set[str]] = defaultdict(set)
-    for key, label in orgs.items():
-        if not is_acronym(label):
-            ac = acronym(label)
-            if ac:
-                initials[ac].add(key)
-    # "the Kenya National Commission" is the one "Kenyan National Commission on Human Rights"
-    org_tokens = {key: org_key(label).split() for key, label in orgs.items() if not is_acronym(label)}
-    fields = name_words().acronym_skip
-    longer: dict[str, str] = {}
-    for key, toks in org_tokens.items():
-        if len(toks) < 3:
-            continue
-        cands = {k for k, t in org_tokens.items() if len(t) > len(toks) + 1 and t[:len(toks)] == toks
-                 and t[len(toks)] in fields}
-        if len(cands) == 1:
-            longer[key] = cands.pop()
-    # groups named by their state: one key whatever the state's spelling
-    groups: dict[str, list[str]] = defaultdict(list)
-    for _, a in actors:
-        if a.kind == "Group" and not a.described and a.key not in groups[group_key(a.label)]:
-            groups[group_key(a.label)].append(a.key)
-    out: dict[tuple[str, str], str] = {}
+    identity = Identity()
     for doc, a in actors:
-        g = a.key
+        identity.observe(doc, (a,))
+    return {(doc, a.key): identity.key(doc, a) for doc, a in actors}
+
+
+class Identity:
+    """``global_keys`` in passes: ``observe`` every document's actors (holding one entry per name,
+    never one per mention), then ``key`` each mention."""
+
+    def __init__(self) -> None:
+        self.people: dict[str, str] = {}  # a named person's label -> its key (the last seen)
+        self.orgs: dict[str, str] = {}  # a named organisation's key -> its label (the last seen)
+        # groups named by their state: one key whatever the state's spelling
+        self.groups: dict[str, set[str]] = defaultdict(set)  # group_key -> the groups' keys
+        self._ready = False
+
+    def observe(self, doc_id: str, actors: Iterable[Actor]) -> None:
+        for a in actors:
+            if a.kind == "Person" and not a.described and not is_acronym(a.label):
+                self.people[a.label] = a.key
+            if a.kind == "Organization" and not a.described:
+                self.orgs[a.key] = a.label
+            if a.kind == "Group" and not a.described:
+                self.groups[group_key(a.label)].add(a.key)
+        self._ready = False
+
+    def _prepare(self) -> None:
+        self.by_name = person_classes(self.people)
+        # an organisation's acronym joins the one organisation of the corpus with those initials
+        self.initials: dict[str, set[str]] = defaultdict(set)
+        for key, label in self.orgs.items():
+            if not is_acronym(label):
+                ac = acronym(label)
+                if ac:
+                    self.initials[ac].add(key)
+        # "the Kenya National Commission" is the one "Kenyan National Commission on Human Rights"
+        org_tokens = {key: org_key(label).split() for key, label in self.orgs.items() if not is_acronym(label)}
+        fields = name_words().acronym_skip
+        self.longer: dict[str, str] = {}
+        for key, toks in org_tokens.items():
+            if len(toks) < 3:
+                continue
+            cands = {k for k, t in org_tokens.items() if len(t) > len(toks) + 1 and t[:len(toks)] == toks
+                     and t[len(toks)] in fields}
+            if len(cands) == 1:
+                self.longer[key] = cands.pop()
+        self.group_of = {k: sorted(keys, key=lambda key: (-len(key), key))[0] for k, keys in self.groups.items()}
+        self._ready = True
+
+    def key(self, doc_id: str, a: Actor) -> str:
+        """The corpus-wide key of a mention (after every document's actors were observed)."""
+        if not self._ready:
+            self._prepare()
         if a.described:
-            g = f"{a.key}@{doc}"
-        elif a.kind == "Person" and a.label in by_name:
-            g = people[by_name[a.label]]
-        elif a.kind == "Group" and not a.described:
-            g = sorted(groups[group_key(a.label)], key=lambda k: (-len(k), k))[0]
-        elif a.kind == "Organization" and a.key in longer:
-            g = longer[a.key]
-        elif a.kind == "Organization" and is_acronym(a.label):
-            full = initials.get(fold(a.label).replace(" ", ""), set())
+            return f"{a.key}@{doc_id}"
+        if a.kind == "Person" and a.label in self.by_name:
+            return self.people[self.by_name[a.label]]
+        if a.kind == "Group":
+            return self.group_of[group_key(a.label)]
+        if a.kind == "Organization" and a.key in self.longer:
+            return self.longer[a.key]
+        if a.kind == "Organization" and is_acronym(a.label):
+            full = self.initials.get(fold(a.label).replace(" ", ""), set())
             if len(full) == 1:
-                g = next(iter(full))
-        out[(doc, a.key)] = g
-    return out
+                return next(iter(full))
+        return a.key

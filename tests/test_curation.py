@@ -154,6 +154,15 @@ def test_curation_rebuild_and_incremental_build_are_byte_identical(curated, plai
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
 
 
+def test_curation_spilled_build_gives_the_bytes_of_records_in_memory(curated, plain, tmp_path):
+    """Curation after a streamed resolution (records spilled to disk, kg.spill) changes the same nodes."""
+    out, *_ = curated
+    spilled = tmp_path / "spilled"
+    build(plain[1], spilled, "--spill-after", "1")
+    for name in ("kg.trig", "kg.nt", "kg.ttl", "build.json"):
+        assert (spilled / name).read_bytes() == (out / name).read_bytes(), name
+
+
 def test_curation_validates_in_owl_and_shacl(curated):
     out, *_ = curated
     result = kg("validate", "--graph", str(out))
