@@ -299,7 +299,7 @@ def test_pipeline_slow_short_document_parsed_with_others_is_found_alone(tmp_path
     (folder / "a.txt").write_text(ARTICLES[0]["text"])
     (folder / "b.txt").write_text(ARTICLES[2]["text"])
     (folder / "slow.txt").write_text(unpunctuated_line(ALONE_CHARS - 1000))
-    code, err = cli_build(str(folder), "--out", str(tmp_path / "out"), "--jobs", "1", "--doc-timeout", "0.5")
+    code, err = cli_build(str(folder), "--out", str(tmp_path / "out"), "--jobs", "1", "--doc-timeout", "0.2")
     assert code == 0, err
-    assert err.splitlines() == [f"kg: warning: {folder}/slow.txt: skipped: took longer than 0.5 s (--doc-timeout)"]
+    assert err.splitlines() == [f"kg: warning: {folder}/slow.txt: skipped: took longer than 0.2 s (--doc-timeout)"]
     assert [d["id"] for d in json.loads((tmp_path / "out" / "build.json").read_text())["documents"]] == ["a", "b"]
