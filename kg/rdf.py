@@ -238,7 +238,7 @@ class Writer:
         yield from _curation(t, res)
 
     def _interop(self, res: Resolved) -> Iterator[tuple[str, str]]:
-        """The rules behind each fact, event codes (CAMEO, PLOVER), countries' codes and links (``interop_statements``)."""
+        """The rules behind each fact, event codes (CAMEO, PLOVER), countries' codes and links (kg/codes.py)."""
         from kg import codes as kc
 
         t, V, g = self.t, self.V, self.graph
@@ -411,26 +411,6 @@ class Writer:
 def _observation_id(ceasefire: str, o: StatusObservation) -> str:
     first = o.evidence[0]
     return "observation/" + digest(ceasefire, o.doc_id, first.begin, first.end)
-
-
-def interop_statements(res: Resolved) -> Iterator[tuple[str, str]]:
-    """The rules behind each fact, event codes (CAMEO, PLOVER) and country codes and links, as N-Quads text.
-
-    In the entities graph: ``fact kg:rule "meeting.verb"`` for each rule id a record carries;
-    ``event kg:eventCode code`` with one node per CAMEO code used (label, meaning, citation, its
-    PLOVER type and mode); ``country kg:isoCode, kg:cameoCode, foaf:isPrimaryTopicOf (Wikipedia),
-    owl:sameAs (DBpedia)``. Codes come from kg/nlp/data/codes.yaml and country_codes.tsv.
-    """
-    from kg import codes as kc
-
-    writer = Writer()
-    writer.status = {m.id: ("meeting", m.status) for m in res.meetings} | \
-        {c.id: ("ceasefire", c.status) for c in res.ceasefires}
-    yield from writer._interop(res)
-    for acc in res.accusations:
-        yield from writer._coded(acc.id, acc.rules, kc.event_code("accusations"))
-    for s in res.statements:
-        yield from writer._coded(s.id, s.rules, writer._statement_code(s))
 
 
 def _curation(t: _Terms, res: Resolved) -> Iterator[tuple[str, str]]:
