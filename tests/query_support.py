@@ -2,10 +2,13 @@
 real Oxigraph server on 127.0.0.1."""
 from __future__ import annotations
 
+import contextlib
+import http.server
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -104,3 +107,16 @@ class Server:
         req = urllib.request.Request(self.url + "/store?" + urllib.parse.urlencode({"graph": iri}), data=ntriples,
                                      method="PUT", headers={"Content-Type": "application/n-triples"})
         urllib.request.urlopen(req, timeout=30).close()
+
+
+@contextlib.contextmanager
+def http_server(handler: type[http.server.BaseHTTPRequestHandler]):
+    """A stand-in web server on 127.0.0.1 answering with ``handler`` (an endpoint that misbehaves);
+    yields its base URL."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

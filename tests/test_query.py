@@ -11,7 +11,6 @@ import io
 import json
 import os
 import socket
-import threading
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from conftest import unavailable
-from query_support import answers
+from query_support import answers, http_server
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from rdflib.query import Result
@@ -846,12 +845,8 @@ class _GuardedEndpoint(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def guarded_endpoint():
-    server = http.server.HTTPServer(("127.0.0.1", 0), _GuardedEndpoint)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/query"
-    server.shutdown()
-    server.server_close()
+    with http_server(_GuardedEndpoint) as url:
+        yield url + "/query"
 
 
 def test_query_endpoint_credentials_come_from_the_environment(guarded_endpoint, monkeypatch):
@@ -882,25 +877,14 @@ class _BrokenResults(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def _serve(handler):
-    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server
-
-
 def test_query_endpoint_sending_malformed_results_is_one_line():
-    server = _serve(_BrokenResults)
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/query"
+    with http_server(_BrokenResults) as base:
+        url = base + "/query"
         result = CliRunner().invoke(main, ["query", "meetings", "--endpoint", url])
         assert result.exit_code == EndpointError.exit_code, result.output
         assert result.stderr.startswith("kg: error: ") and result.stderr.count("\n") == 1
         assert "sent results that cannot be read" in result.stderr
         assert result.exception is None or isinstance(result.exception, SystemExit)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # --- runaway queries: time, rows, memory ------------------------------------------------------------
@@ -991,10 +975,8 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def recorder():
     _Recorder.requests = []
-    server = _serve(_Recorder)
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    server.shutdown()
-    server.server_close()
+    with http_server(_Recorder) as url:
+        yield url + "/sparql"
 
 
 SERVICE_QUERIES = {

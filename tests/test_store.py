@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import http.server
-import threading
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import yaml
 from click.testing import CliRunner
-from query_support import Server, answers, free_port
+from query_support import Server, answers, free_port, http_server
 
 from kg import query as q
 from kg import store
@@ -184,12 +183,8 @@ class _HtmlPage(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def html_server():
-    server = http.server.HTTPServer(("127.0.0.1", 0), _HtmlPage)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with http_server(_HtmlPage) as url:
+        yield url
 
 
 def test_store_load_into_a_server_answering_html_is_one_line(html_server):
